@@ -1,0 +1,38 @@
+# Wholesync: `make demo` runs the product against the bundled Shopify simulator,
+# `make test` runs the test suite. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench simulator format clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/wholesync demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check wholesync tests bench
+	$(BIN)/ruff format --check wholesync tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+simulator: $(STAMP)
+	$(BIN)/wholesync simulator --allow-http-callbacks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix wholesync tests bench
+	$(BIN)/ruff format wholesync tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
