@@ -30,7 +30,9 @@ def main() -> None:
 def simulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    shop: Annotated[str, typer.Option(help="Shop handle; the domain is HANDLE.myshopify.com.")] = "demo",
+    shop: Annotated[
+        str, typer.Option(help="Shop handle; the domain is HANDLE.myshopify.com.")
+    ] = "demo",
     token: Annotated[str, typer.Option(help="Admin API access token for the shop.")] = "shpat_demo",
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same shop.")] = 1,
     products: Annotated[int, typer.Option(min=0)] = 300,
@@ -42,10 +44,18 @@ def simulator(
     ] = False,
 ) -> None:
     """Serve a seeded Shopify store simulator until stopped."""
-    sim = Simulator(allow_http_callbacks=allow_http_callbacks, seed=seed,
-                    base_url=f"http://{host}:{port}")
-    spec = ShopSpec(shop=shop, token=token, seed=seed, products=products, customers=customers,
-                    locations=locations, plan=plan)
+    sim = Simulator(
+        allow_http_callbacks=allow_http_callbacks, seed=seed, base_url=f"http://{host}:{port}"
+    )
+    spec = ShopSpec(
+        shop=shop,
+        token=token,
+        seed=seed,
+        products=products,
+        customers=customers,
+        locations=locations,
+        plan=plan,
+    )
     started = time.perf_counter()
     created = create_shop(sim, spec)
     elapsed = time.perf_counter() - started
@@ -55,8 +65,10 @@ def simulator(
     table.add_row("webhook secret", created.webhook_secret)
     table.add_row("client id", created.client_id)
     table.add_row("Admin GraphQL", f"http://{host}:{port}/admin/api/2026-07/graphql.json")
-    table.add_row("seeded", f"{products} products, {customers} customers, {locations} locations "
-                  f"in {elapsed:.1f} s")
+    table.add_row(
+        "seeded",
+        f"{products} products, {customers} customers, {locations} locations in {elapsed:.1f} s",
+    )
     console.print(table)
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning")
 
@@ -68,24 +80,28 @@ def demo(
     """Start the simulator with a demo store and walk through what Wholesync reads from it."""
     running = start_in_thread(port=8765 if not once else 0, allow_http_callbacks=True, seed=1)
     try:
-        spec = ShopSpec(shop="demo", token="shpat_demo", seed=1, products=300, customers=100,
-                        locations=3)
+        spec = ShopSpec(
+            shop="demo", token="shpat_demo", seed=1, products=300, customers=100, locations=3
+        )
         shop = create_shop(running.sim, spec)
         console.print(f"[bold]Simulated store[/] {shop.domain} at {running.url}")
         headers = {"X-Shopify-Access-Token": "shpat_demo"}
         query = (
             "{ shop { name myshopifyDomain currencyCode } productsCount { count } "
             "customersCount { count } locations(first: 10) { nodes { id name } } "
-            "products(first: 5, query: \"tag:wholesync\") { nodes { title vendor tags "
+            'products(first: 5, query: "tag:wholesync") { nodes { title vendor tags '
             "variants(first: 3) { nodes { sku barcode price } } } } }"
         )
-        answer = httpx.post(running.graphql_url(), json={"query": query}, headers=headers,
-                            timeout=30).json()
+        answer = httpx.post(
+            running.graphql_url(), json={"query": query}, headers=headers, timeout=30
+        ).json()
         data = answer["data"]
-        console.print(f"Shop: {data['shop']['name']} ({data['shop']['currencyCode']}), "
-                      f"{data['productsCount']['count']} products, "
-                      f"{data['customersCount']['count']} customers, "
-                      f"{len(data['locations']['nodes'])} locations")
+        console.print(
+            f"Shop: {data['shop']['name']} ({data['shop']['currencyCode']}), "
+            f"{data['productsCount']['count']} products, "
+            f"{data['customersCount']['count']} customers, "
+            f"{len(data['locations']['nodes'])} locations"
+        )
         table = Table(title="First products tagged wholesync")
         for column in ("title", "vendor", "SKUs"):
             table.add_column(column)

@@ -182,8 +182,7 @@ def compare(expected: Any, actual: Any, mode: str, ignore: list[str], path: str 
 def _compare_user_errors(expected: Any, actual: Any, path: str) -> list[str]:
     def normal(errors: Any) -> list[tuple[Any, ...]]:
         return [
-            (tuple(e.get("field") or []), e.get("message"), e.get("code"))
-            for e in (errors or [])
+            (tuple(e.get("field") or []), e.get("message"), e.get("code")) for e in (errors or [])
         ]
 
     left, right = normal(expected), normal(actual)

@@ -23,8 +23,14 @@ REQUIRED_MUTATIONS = (
     "inventorySetQuantities",
     "bulkOperationRunQuery",
 )
-CAPTURE_FOLDERS = ("orders", "customers", "products", "metafields", "bulk-operations",
-                   "shipping-fulfillments")
+CAPTURE_FOLDERS = (
+    "orders",
+    "customers",
+    "products",
+    "metafields",
+    "bulk-operations",
+    "shipping-fulfillments",
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +70,14 @@ def test_enough_captures_are_replayed(captures_root: Path) -> None:
 def replay_shop(simulator: RunningSimulator, request: pytest.FixtureRequest) -> Iterator[str]:
     entry: Capture = request.param
     handle = "parity-" + str(abs(hash(entry.file)) % 10**8)
-    spec = {"shop": handle, "token": f"shpat_{handle}", "products": 0, "customers": 0,
-            "locations": 1, **entry.shop}
+    spec = {
+        "shop": handle,
+        "token": f"shpat_{handle}",
+        "products": 0,
+        "customers": 0,
+        "locations": 1,
+        **entry.shop,
+    }
     response = httpx.post(f"{simulator.url}/__sim/shops", json=spec, timeout=30)
     assert response.status_code == 201, response.text
     yield handle
@@ -73,12 +85,17 @@ def replay_shop(simulator: RunningSimulator, request: pytest.FixtureRequest) -> 
 
 
 @pytest.mark.parametrize("replay_shop", REPLAYED, ids=[e.file for e in REPLAYED], indirect=True)
-def test_replay(simulator: RunningSimulator, replay_shop: str, captures_root: Path,
-                request: pytest.FixtureRequest) -> None:
+def test_replay(
+    simulator: RunningSimulator,
+    replay_shop: str,
+    captures_root: Path,
+    request: pytest.FixtureRequest,
+) -> None:
     entry: Capture = request.node.callspec.params["replay_shop"]
     capture = orjson.loads((captures_root / entry.file).read_bytes())
-    with httpx.Client(headers={"X-Shopify-Access-Token": f"shpat_{replay_shop}"},
-                      timeout=30) as client:
+    with httpx.Client(
+        headers={"X-Shopify-Access-Token": f"shpat_{replay_shop}"}, timeout=30
+    ) as client:
         replay = Replay(
             client=client,
             graphql_url=simulator.graphql_url(),

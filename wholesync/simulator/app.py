@@ -24,7 +24,9 @@ from .store import Store
 from .webhooks import Dispatcher
 
 API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
-INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+INVALID_TOKEN = {
+    "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+}
 CC_SCOPES = (
     "read_products,write_products,read_customers,write_customers,read_orders,write_orders,"
     "read_draft_orders,write_draft_orders,read_inventory,write_inventory,read_locations,"

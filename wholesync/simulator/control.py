@@ -195,7 +195,9 @@ async def inspect(request: Request) -> Response:
     listing = INSPECTORS.get(kind)
     if listing is None:
         raise ControlError(
-            404, "UNKNOWN_KIND", f"Cannot list {kind!r}; use one of {', '.join(sorted(INSPECTORS))}."
+            404,
+            "UNKNOWN_KIND",
+            f"Cannot list {kind!r}; use one of {', '.join(sorted(INSPECTORS))}.",
         )
     with shop.lock:
         return _json(listing(shop))
@@ -261,7 +263,11 @@ def control_routes() -> list[BaseRoute]:
     ]
     for entry in ACTIONS:
         routes.append(
-            Route(f"/shops/{{shop}}{entry.path}", _guard(_action_endpoint(entry)), methods=[entry.method])
+            Route(
+                f"/shops/{{shop}}{entry.path}",
+                _guard(_action_endpoint(entry)),
+                methods=[entry.method],
+            )
         )
     routes.append(Route("/shops/{shop}/{kind}", _guard(inspect), methods=["GET"]))
     return routes

@@ -226,7 +226,9 @@ class CostCalculator:
         data: Any,
     ) -> int:
         node_type = (
-            get_named_type(connection.fields["nodes"].type) if "nodes" in connection.fields else None
+            get_named_type(connection.fields["nodes"].type)
+            if "nodes" in connection.fields
+            else None
         )
         items: list[Any] | None = None
         if data is None:

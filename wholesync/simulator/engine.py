@@ -44,8 +44,11 @@ def schema() -> GraphQLSchema:
     built = build_schema(sdl)
     for name in DOMAIN_MODULES:
         importlib.import_module(f"{__package__}.{name}")
+    # Resolvers name the roots "Query" and "Mutation"; Shopify calls them QueryRoot and Mutation.
+    roots = {"Query": built.query_type, "Mutation": built.mutation_type}
     for (type_name, field_name), resolver in RESOLVERS.items():
-        type_ = built.get_type(type_name)
+        root = roots.get(type_name)
+        type_ = root if root is not None else built.get_type(type_name)
         if not isinstance(type_, GraphQLObjectType) or field_name not in type_.fields:
             raise RuntimeError(f"resolver for {type_name}.{field_name}, which the SDL lacks")
         type_.fields[field_name].resolve = resolver

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 
 Error = dict[str, Any]
 
@@ -43,6 +43,27 @@ def syntax_error(error: GraphQLError) -> Error:
     return out
 
 
+def _field_path(operation: OperationDefinitionNode | None, error: GraphQLError) -> list[Any] | None:
+    """graphql-ruby's path to a bad selection: the operation, then field names down to it."""
+    if operation is None or not error.nodes or error.nodes[0].loc is None:
+        return None
+    target = error.nodes[0].loc.start
+
+    def walk(selection_set: Any, trail: list[Any]) -> list[Any] | None:
+        for selection in getattr(selection_set, "selections", ()):
+            if selection.loc is None or not selection.loc.start <= target < selection.loc.end:
+                continue
+            if isinstance(selection, FieldNode):
+                here = [*trail, selection.name.value]
+                if selection.loc.start == target:
+                    return here
+                return walk(selection.selection_set, here) or here
+            return walk(selection.selection_set, trail)
+        return None
+
+    return walk(operation.selection_set, _operation_path(operation))
+
+
 def validation_error(error: GraphQLError, operation: OperationDefinitionNode | None) -> Error:
     """Translate a graphql-core validation error into graphql-ruby's message and code."""
     message = error.message
@@ -53,6 +74,7 @@ def validation_error(error: GraphQLError, operation: OperationDefinitionNode | N
         field, type_name = m.groups()
         message = f"Field '{field}' doesn't exist on type '{type_name}'"
         extensions = {"code": "undefinedField", "typeName": type_name, "fieldName": field}
+        path = _field_path(operation, error)
     elif m := _MISSING_ARG.search(message):
         field, argument = m.groups()
         message = f"Field '{field}' is missing required arguments: {argument}"
@@ -62,6 +84,7 @@ def validation_error(error: GraphQLError, operation: OperationDefinitionNode | N
             "name": field,
             "arguments": argument,
         }
+        path = _field_path(operation, error)
     elif m := _UNKNOWN_ARG.search(message):
         argument, _type, field = m.groups()
         message = f"Field '{field}' doesn't accept argument '{argument}'"
@@ -103,11 +126,12 @@ def variable_error(
 ) -> Error:
     """Shopify's INVALID_VARIABLE error, listing every problem with its path."""
     details = ", ".join(
-        f"{'.'.join(str(p) for p in path)} ({explanation})" if path else explanation
+        f"{'.'.join(str(p) for p in path)} ({explanation})"
         for path, explanation in problems
+        if path
     )
     message = f"Variable ${name} of type {type_str} was provided invalid value"
-    if problems and any(path for path, _ in problems):
+    if details:
         message += f" for {details}"
     out: Error = {"message": message}
     if location is not None:
@@ -115,9 +139,17 @@ def variable_error(
     out["extensions"] = {
         "code": "INVALID_VARIABLE",
         "value": value,
-        "problems": [{"path": path, "explanation": text} for path, text in problems],
+        "problems": [_problem(path, text) for path, text in problems],
     }
     return out
+
+
+def _problem(path: list[Any], explanation: str) -> dict[str, Any]:
+    problem: dict[str, Any] = {"path": path, "explanation": explanation}
+    # Shopify repeats a global-id coercion failure as "message".
+    if explanation.startswith("Invalid global id"):
+        problem["message"] = explanation
+    return problem
 
 
 def execution_error(error: GraphQLError) -> Error:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from .app import Simulator, create_app
+from .clock import Clock, system_clock
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -37,11 +38,15 @@ class RunningSimulator:
 
 
 def start_in_thread(
-    host: str = "127.0.0.1", port: int = 0, allow_http_callbacks: bool = True, seed: int = 0
+    host: str = "127.0.0.1",
+    port: int = 0,
+    allow_http_callbacks: bool = True,
+    seed: int = 0,
+    clock: Clock = system_clock,
 ) -> RunningSimulator:
     port = port or free_port(host)
     url = f"http://{host}:{port}"
-    sim = Simulator(allow_http_callbacks=allow_http_callbacks, seed=seed, base_url=url)
+    sim = Simulator(clock=clock, allow_http_callbacks=allow_http_callbacks, seed=seed, base_url=url)
     config = uvicorn.Config(create_app(sim), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="shopify-simulator", daemon=True)

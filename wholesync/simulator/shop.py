@@ -32,8 +32,12 @@ def shop_record(shop: Shop) -> dict[str, Any]:
         "timezoneAbbreviation": "EST",
         "url": f"https://{shop.domain}",
         "weightUnit": "KILOGRAMS",
-        "plan": {"displayName": shop.plan.name.title(), "partnerDevelopment": False,
-                 "shopifyPlus": shop.plan.name == "plus", "publicDisplayName": shop.plan.name.title()},
+        "plan": {
+            "displayName": shop.plan.name.title(),
+            "partnerDevelopment": False,
+            "shopifyPlus": shop.plan.name == "plus",
+            "publicDisplayName": shop.plan.name.title(),
+        },
         "_owner": shop.gid,
     }
 

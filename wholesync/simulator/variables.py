@@ -41,9 +41,13 @@ def _scalar_problem(type_: GraphQLScalarType, value: Any) -> str | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else f"Could not coerce value {_show(value)} to Float"
     if name == "Boolean":
-        return None if isinstance(value, bool) else f"Could not coerce value {_show(value)} to Boolean"
+        return (
+            None if isinstance(value, bool) else f"Could not coerce value {_show(value)} to Boolean"
+        )
     if name in ("String", "HTML", "URL", "DateTime", "Date", "FormattedString", "ARN"):
-        return None if isinstance(value, str) else f"Could not coerce value {_show(value)} to {name}"
+        return (
+            None if isinstance(value, str) else f"Could not coerce value {_show(value)} to {name}"
+        )
     if name in ("Money", "Decimal", "UnsignedInt64"):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return f"Could not coerce value {_show(value)} to {name}"

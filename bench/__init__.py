@@ -1,0 +1,1 @@
+"""Wholesync benchmarks: `make bench` runs them all and writes JSON to bench/results/."""

@@ -1,0 +1,27 @@
+"""Run every benchmark and write its results under bench/results/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench import seeding
+
+RESULTS = Path(__file__).parent / "results"
+BENCHMARKS = {"seeding": seeding.run}
+
+
+def main(argv: list[str]) -> int:
+    RESULTS.mkdir(exist_ok=True)
+    chosen = argv or list(BENCHMARKS)
+    for name in chosen:
+        result = BENCHMARKS[name]()
+        path = RESULTS / f"{name}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"{name}: {json.dumps(result['summary'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
