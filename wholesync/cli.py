@@ -119,3 +119,7 @@ def demo(
         pass
     finally:
         running.stop()
+
+
+if __name__ == "__main__":
+    app()

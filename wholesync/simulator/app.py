@@ -4,9 +4,11 @@ the ``/__sim/`` control API, as one ASGI app."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -141,6 +143,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"errors": "Not Found"}, 404)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    await app.state.sim.dispatcher.close()
+
+
 def create_app(sim: Simulator | None = None) -> Starlette:
     """Build the ASGI app; pass a ``Simulator`` to share its store with the caller."""
     simulator = sim or Simulator()
@@ -151,7 +159,7 @@ def create_app(sim: Simulator | None = None) -> Starlette:
             Mount("/__sim", routes=control_routes()),
         ],
         exception_handlers={404: not_found},
-        on_shutdown=[simulator.dispatcher.close],
+        lifespan=_lifespan,
     )
     app.state.sim = simulator
     return app

@@ -270,7 +270,7 @@ class CostCalculator:
     def _page_size(node: FieldNode, variables: Variables) -> int:
         for argument in node.arguments:
             if argument.name.value in ("first", "last"):
-                value = value_from_ast_untyped(argument.value, variables)
+                value = value_from_ast_untyped(argument.value, dict(variables))
                 if isinstance(value, int):
                     return value
         return 0

@@ -89,14 +89,11 @@ def bag(amount: Amount, shop_currency: str, presentment_currency: str) -> dict[s
     }
 
 
-def from_bag_input(value: dict[str, Any] | None, presentment_is_shop: bool) -> Amount | None:
+def from_bag_input(value: dict[str, Any] | None) -> Amount | None:
     """Read a ``MoneyBagInput``; a missing presentment amount mirrors the shop amount."""
     if not value:
         return None
     shop = dec(value["shopMoney"]["amount"])
     presentment_input = value.get("presentmentMoney")
-    if presentment_input:
-        presentment = dec(presentment_input["amount"])
-    else:
-        presentment = shop if presentment_is_shop else shop
+    presentment = dec(presentment_input["amount"]) if presentment_input else shop
     return Amount(cents(shop), cents(presentment))

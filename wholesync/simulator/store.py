@@ -83,6 +83,9 @@ class Shop:
     # Files served at /__sim/files/{shop}/{name}, such as bulk operation results.
     files: dict[str, Path] = field(default_factory=dict)
     _next_id: int = 1_000_001
+    # owner gid -> metafield numbers; rebuilt whenever ``metafields`` changed size behind it.
+    _metafield_index: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _metafield_index_size: int = -1
     bucket: LeakyBucket = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,7 +135,21 @@ class Shop:
         return level
 
     def metafields_of(self, owner_gid: str) -> list[Record]:
-        return [m for m in self.metafields.values() if m["_owner"] == owner_gid]
+        if self._metafield_index_size != len(self.metafields):
+            index: dict[str, list[int]] = {}
+            for number, record in self.metafields.items():
+                index.setdefault(record["_owner"], []).append(number)
+            self._metafield_index, self._metafield_index_size = index, len(self.metafields)
+        numbers = self._metafield_index.get(owner_gid, ())
+        return [self.metafields[n] for n in numbers if n in self.metafields]
+
+    def add_metafield(self, number: int, record: Record) -> None:
+        """Store a new metafield and keep the owner index current without a rebuild."""
+        current = self._metafield_index_size == len(self.metafields)
+        self.metafields[number] = record
+        if current:
+            self._metafield_index.setdefault(record["_owner"], []).append(number)
+            self._metafield_index_size += 1
 
 
 class Store:
