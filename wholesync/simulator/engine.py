@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from functools import cache
 from importlib import resources
@@ -12,8 +13,11 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     build_schema,
     execute,
@@ -31,7 +35,11 @@ DOMAIN_MODULES = (
     "inventory",
     "customers",
     "orders",
+    "order_actions",
+    "draft_orders",
+    "fulfillments",
     "metafields",
+    "tags",
     "subscriptions",
     "bulk",
 )
@@ -52,7 +60,26 @@ def schema() -> GraphQLSchema:
         if not isinstance(type_, GraphQLObjectType) or field_name not in type_.fields:
             raise RuntimeError(f"resolver for {type_name}.{field_name}, which the SDL lacks")
         type_.fields[field_name].resolve = resolver
+    _keep_integer_path_segments(built)
     return built
+
+
+def _path_segment(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return GraphQLString.serialize(value)
+
+
+def _keep_integer_path_segments(built: GraphQLSchema) -> None:
+    """userErrors ``field`` is ``[String!]``, yet some mutations (orderCreate) answer list indexes
+    as JSON integers; let a resolver's integer segment through unchanged, as Shopify does."""
+    segment = copy.copy(GraphQLString)  # still named String: the schema shows no change
+    segment.serialize = _path_segment  # type: ignore[method-assign]
+    for type_ in built.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and "DisplayableError" in {
+            i.name for i in type_.interfaces
+        }:
+            type_.fields["field"].type = GraphQLList(GraphQLNonNull(segment))
 
 
 @cache

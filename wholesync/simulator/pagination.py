@@ -5,12 +5,26 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
 from graphql import GraphQLError
 
 MAX_PAGE = 250
+
+Slicer = Callable[
+    [
+        Sequence[dict[str, Any]],
+        dict[str, Any],
+        Callable[[dict[str, Any]], int],
+        Callable[[dict[str, Any]], Any] | None,
+    ],
+    dict[str, Any],
+]
+# Bulk operations read whole connections, whatever the paging arguments: they set this to a
+# slicer that replaces the paging below for the thread running the export.
+OVERRIDE: ContextVar[Slicer | None] = ContextVar("connection_override", default=None)
 
 
 def encode_cursor(last_id: int, last_value: Any) -> str:
@@ -32,6 +46,9 @@ def connection(
     sort_value: Callable[[dict[str, Any]], Any] | None = None,
 ) -> dict[str, Any]:
     """Slice ``items`` (already filtered and sorted) into a connection dict."""
+    override = OVERRIDE.get()
+    if override is not None:
+        return override(items, args, number, sort_value)
     first, last = args.get("first"), args.get("last")
     if first is None and last is None:
         raise GraphQLError(

@@ -57,6 +57,8 @@ class _Parser:
         items = [self.parse_and()]
         while self.peek() == "OR":
             self.take()
+            if self.peek() in (None, ")"):
+                break  # Shopify ignores a dangling OR
             items.append(self.parse_and())
         return items[0] if len(items) == 1 else Bool("OR", tuple(items))
 
@@ -105,7 +107,10 @@ def parse(query: str) -> Node | None:
     tokens = [t for t in _TOKEN.findall(query or "") if t.strip()]
     if not tokens:
         return None
-    return _Parser(tokens).parse_or()
+    try:
+        return _Parser(tokens).parse_or()
+    except IndexError:  # a trailing NOT or "(": Shopify answers as if the query were empty
+        return None
 
 
 def _as_time(value: str) -> datetime | None:

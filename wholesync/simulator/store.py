@@ -82,6 +82,10 @@ class Shop:
     tokens: dict[str, AccessToken] = field(default_factory=dict)
     # Files served at /__sim/files/{shop}/{name}, such as bulk operation results.
     files: dict[str, Path] = field(default_factory=dict)
+    # Every webhook delivery attempt's outcome, newest last (webhooks.py).
+    webhook_deliveries: list[Record] = field(default_factory=list)
+    # Per-shop bulk operation knobs set through the control API (bulk.py).
+    bulk_settings: dict[str, Any] = field(default_factory=dict)
     _next_id: int = 1_000_001
     # owner gid -> metafield numbers; rebuilt whenever ``metafields`` changed size behind it.
     _metafield_index: dict[str, list[int]] = field(default_factory=dict, repr=False)

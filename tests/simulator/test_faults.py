@@ -1,0 +1,74 @@
+"""Injected faults: the bad days at Shopify a client must survive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from wholesync.simulator.server import RunningSimulator
+
+QUERY = {"query": "{ shop { id } }"}
+
+
+@pytest.fixture
+def shop(simulator: RunningSimulator) -> Iterator[str]:
+    spec = {"shop": "faulty", "token": "shpat_faulty", "products": 1}
+    assert httpx.post(f"{simulator.url}/__sim/shops", json=spec).status_code == 201
+    yield "faulty"
+    httpx.delete(f"{simulator.url}/__sim/shops/faulty")
+
+
+def _faults(simulator: RunningSimulator, shop: str, **faults: object) -> httpx.Response:
+    return httpx.put(f"{simulator.url}/__sim/shops/{shop}/faults", json=faults)
+
+
+def _ask(simulator: RunningSimulator) -> httpx.Response:
+    return httpx.post(
+        simulator.graphql_url(), json=QUERY, headers={"X-Shopify-Access-Token": "shpat_faulty"}
+    )
+
+
+def test_error_rate_answers_5xx(simulator: RunningSimulator, shop: str) -> None:
+    assert _faults(simulator, shop, error_rate=1.0).status_code == 200
+    assert _ask(simulator).status_code == 503
+    _faults(simulator, shop)
+    assert _ask(simulator).status_code == 200
+
+
+def test_connection_reset_breaks_the_response(simulator: RunningSimulator, shop: str) -> None:
+    _faults(simulator, shop, reset_rate=1.0)
+    with pytest.raises(httpx.TransportError):
+        _ask(simulator)
+    _faults(simulator, shop)
+    assert _ask(simulator).status_code == 200
+
+
+def test_forced_throttling(simulator: RunningSimulator, shop: str) -> None:
+    _faults(simulator, shop, force_throttle=True)
+    answer = _ask(simulator).json()
+    assert answer["errors"][0]["extensions"]["code"] == "THROTTLED"
+
+
+@pytest.mark.parametrize(
+    "faults", [{"error_rate": 2}, {"latency": -1}, {"nonsense": 1}, {"force_throttle": "x"}]
+)
+def test_bad_fault_settings_are_refused(
+    simulator: RunningSimulator, shop: str, faults: dict[str, object]
+) -> None:
+    answer = _faults(simulator, shop, **faults)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "INVALID_FAULTS"
+
+
+def test_control_api_errors_are_clear(simulator: RunningSimulator) -> None:
+    missing = httpx.get(f"{simulator.url}/__sim/shops/nope")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "SHOP_NOT_FOUND"
+    bad = httpx.post(f"{simulator.url}/__sim/shops", content=b"[1, 2")
+    assert bad.status_code == 400
+    invalid = httpx.post(f"{simulator.url}/__sim/shops", json={"shop": "Bad Name!"})
+    assert invalid.status_code == 422
+    plan = httpx.post(f"{simulator.url}/__sim/shops", json={"shop": "p", "plan": "gold"})
+    assert plan.status_code == 422
