@@ -33,7 +33,7 @@ def test_undefined_field_is_worded_like_shopify(client: httpx.Client) -> None:
     assert answer["errors"] == [
         {
             "message": "Field 'isActive' doesn't exist on type 'Shop'",
-            "locations": [{"line": 1, "column": 21}],
+            "locations": [{"line": 1, "column": 24}],
             "path": ["query Read", "shop", "isActive"],
             "extensions": {"code": "undefinedField", "typeName": "Shop", "fieldName": "isActive"},
         }
@@ -63,7 +63,16 @@ def test_unused_variable(client: httpx.Client) -> None:
     ("variables", "problems"),
     [
         ({}, [{"path": [], "explanation": "Expected value to not be null"}]),
-        ({"id": "not-a-gid"}, [{"path": [], "explanation": "Invalid global id 'not-a-gid'"}]),
+        (
+            {"id": "not-a-gid"},
+            [
+                {
+                    "path": [],
+                    "explanation": "Invalid global id 'not-a-gid'",
+                    "message": "Invalid global id 'not-a-gid'",
+                }
+            ],
+        ),
         ({"id": 12.5}, [{"path": [], "explanation": "Could not coerce value 12.5 to ID"}]),
     ],
 )
@@ -80,8 +89,7 @@ def test_invalid_variables_list_every_problem(
 
 
 @pytest.mark.parametrize(
-    "body",
-    [None, [], {"query": 5}, {"query": "{ shop { id } }", "variables": "x"}, {"foo": "bar"}],
+    "body", [[], {"query": 5}, {"query": "{ shop { id } }", "variables": "x"}, {"foo": "bar"}]
 )
 def test_malformed_bodies_get_errors_not_500(client: httpx.Client, body: Any) -> None:
     answer = _ask(client, body)

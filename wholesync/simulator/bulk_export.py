@@ -170,6 +170,8 @@ class Export:
                     self.record["objectCount"] = str(self.objects)
                     self.record["rootObjectCount"] = str(self.roots)
                 out.write(b"".join(lines))
+                # Locks are not fair: pause so a waiting request gets the shop before we do.
+                time.sleep(0.001)
 
     def _root_items(self, built: ExecutionContext, root: Connection) -> list[Record]:
         """Every object of a root connection, found by the root field's own resolver."""

@@ -256,7 +256,9 @@ def resolve_collection(_: Any, info: GraphQLResolveInfo, id: str) -> Record | No
 def resolve_collections(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     shop = ctx(info).shop
     node = parse(args.get("query") or "")
-    found = [c for c in shop.collections.values() if matches(node, c, COLLECTION_FIELDS, ("title",))]
+    found = [
+        c for c in shop.collections.values() if matches(node, c, COLLECTION_FIELDS, ("title",))
+    ]
     key = args.get("sortKey") or "ID"
     sorts: dict[str, Callable[[Record], Any]] = {
         "TITLE": lambda c: c["title"].lower(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .catalog_model import (
     DEFAULT_OPTION,
@@ -27,7 +27,7 @@ from .metafield_model import digest, find_metafield, new_metafield
 from .registry import Context
 from .store import Record, Shop
 
-Strict = {"extra": "forbid"}
+Strict = ConfigDict(extra="forbid")
 
 
 class OptionIn(BaseModel):
@@ -160,8 +160,8 @@ def create_product(context: Context, params: dict[str, str], body: dict[str, Any
     variants = spec.variants or [VariantIn()]
     if not options and (len(variants) > 1 or variants[0].options):
         raise ControlError(422, "INVALID_INPUT", "variants with options need product options")
-    for index, variant in enumerate(variants):
-        if options and len(variant.options) != len(options):
+    for index, given in enumerate(variants):
+        if options and len(given.options) != len(options):
             raise ControlError(
                 422, "INVALID_INPUT", f"variants.{index}.options must give one value per option"
             )

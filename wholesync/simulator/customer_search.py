@@ -91,15 +91,12 @@ def _visible_values(shop: Shop, customer: Record) -> Values | None:
     return visible[-1] if visible else None
 
 
-def _rewrite(node: search.Node | None, now: str) -> search.Node | None:
+def _rewrite(node: search.Node, now: str) -> search.Node:
     """Expand the fields the generic matcher cannot express directly."""
-    if node is None:
-        return None
     if isinstance(node, search.Bool):
-        return search.Bool(node.op, tuple(_rewrite(item, now) for item in node.items))  # type: ignore[misc]
+        return search.Bool(node.op, tuple(_rewrite(item, now) for item in node.items))
     if isinstance(node, search.Not):
-        inner = _rewrite(node.item, now)
-        return search.Not(inner) if inner is not None else None
+        return search.Not(_rewrite(node.item, now))
     term = node
     if term.field == "tag_not":
         term = search.Term("tag", term.op, term.value, not term.negate)
@@ -187,26 +184,26 @@ COUNT_FIELDS = ("created_at", "id", "updated_at")
 _EVERYTHING = search.Bool("AND", ())
 
 
-def _count_terms_only(node: search.Node | None) -> search.Node | None:
+def _count_terms_only(node: search.Node) -> search.Node:
     """``customersCount`` ignores every filter but ``created_at``, ``id`` and ``updated_at``."""
-    if node is None:
-        return None
     if isinstance(node, search.Term):
         return node if node.field in COUNT_FIELDS else _EVERYTHING
     if isinstance(node, search.Not):
         inner = _count_terms_only(node.item)
-        return _EVERYTHING if inner is _EVERYTHING else search.Not(inner)  # type: ignore[arg-type]
-    items = tuple(_count_terms_only(item) for item in node.items)
-    return search.Bool(node.op, items)  # type: ignore[arg-type]
+        return _EVERYTHING if inner == _EVERYTHING else search.Not(inner)
+    return search.Bool(node.op, tuple(_count_terms_only(item) for item in node.items))
 
 
 def filtered(shop: Shop, query: str | None, counting: bool = False) -> list[Record]:
     """The customers ``query`` matches, in id order (``counting``: as customersCount reads it)."""
     customers = list(shop.customers.values())
-    node = _rewrite(search.parse(query or ""), shop.now())
+    parsed = search.parse(query or "")
+    if parsed is None:
+        return customers
+    node = _rewrite(parsed, shop.now())
     if counting:
         node = _count_terms_only(node)
-    if node is None or node == _EVERYTHING:
+    if node == _EVERYTHING:
         return customers
     lagging = shop.faults.search_lag > 0
     live = _live_getters(shop)
@@ -227,14 +224,18 @@ def _name_key(customer: Record) -> str:
     return f"{customer.get('lastName') or ''}, {customer.get('firstName') or ''}"
 
 
+def _number(customer: Record) -> int:
+    return int(customer["legacyResourceId"])
+
+
 def sort_key(shop: Shop, key: str) -> Callable[[Record], Any]:
     """How ``CustomerSortKeys`` orders customers; ties break on id."""
-    number: Callable[[Record], int] = lambda c: int(c["legacyResourceId"])  # noqa: E731
+    number = _number
 
-    def location(customer: Record) -> tuple[str, str, str, int]:
-        address = default_address(shop, customer) or {}
-        parts = (address.get("country"), address.get("province"), address.get("city"))
-        return (*(str(p or "") for p in parts), number(customer))  # type: ignore[return-value]
+    def location(customer: Record) -> tuple[Any, ...]:
+        # Ascending with missing values last, per part, as the search index orders them.
+        parts = _location(default_address(shop, customer))
+        return (*((not part, part) for part in parts), number(customer))
 
     keys: dict[str, Callable[[Record], Any]] = {
         "CREATED_AT": lambda c: (c["createdAt"], number(c)),
@@ -245,11 +246,18 @@ def sort_key(shop: Shop, key: str) -> Callable[[Record], Any]:
     return keys.get(key, number)
 
 
-def cursor_value(key: str) -> Callable[[Record], Any]:
+def _location(address: Record | None) -> list[str]:
+    """Country, province, city, lowercased: the ``LOCATION`` sort value."""
+    found = address or {}
+    return [str(found.get(key) or "").lower() for key in ("country", "province", "city")]
+
+
+def cursor_value(shop: Shop, key: str) -> Callable[[Record], Any]:
     """The sort value a cursor carries, shaped like Shopify's."""
     values: dict[str, Callable[[Record], Any]] = {
         "CREATED_AT": lambda c: c["createdAt"],
         "UPDATED_AT": lambda c: c["updatedAt"],
         "NAME": lambda c: _name_key(c).lower(),
+        "LOCATION": lambda c: _location(default_address(shop, c)),
     }
     return values.get(key, lambda c: c["legacyResourceId"])

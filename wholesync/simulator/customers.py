@@ -13,7 +13,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from . import geography
+from . import geography, search
 from .customer_model import (
     addresses_of,
     default_address,
@@ -23,6 +23,7 @@ from .customer_model import (
 from .customer_search import cursor_value, filtered, sort_key
 from .customer_validation import normalize_email, normalize_phone
 from .ids import parse_gid
+from .order_records import search_values as order_search_values
 from .pagination import connection
 from .registry import ctx, node_type, resolves, webhook_payload
 from .store import Record, Shop
@@ -47,7 +48,7 @@ def resolve_customers(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str
     shop = ctx(info).shop
     key = args.get("sortKey") or "ID"
     found = sorted(filtered(shop, args.get("query")), key=sort_key(shop, key))
-    return connection(found, args, number=_number, sort_value=cursor_value(key))
+    return connection(found, args, number=_number, sort_value=cursor_value(shop, key))
 
 
 @resolves("QueryRoot", "customersCount")
@@ -65,7 +66,10 @@ def customer_by_identifier(shop: Shop, identifier: dict[str, Any]) -> Record | N
     if identifier.get("id") is not None:
         return find_customer(shop, identifier["id"])
     if identifier.get("customId") is not None:
-        raise GraphQLError("Metafield definition of type 'id' is required when using custom ids.")
+        raise GraphQLError(
+            "Metafield definition of type 'id' is required when using custom ids.",
+            extensions={"code": "NOT_FOUND"},
+        )
     if identifier.get("emailAddress") is not None:
         email = (normalize_email(identifier["emailAddress"]) or "").lower()
         return next(
@@ -88,7 +92,9 @@ def resolve_customer_by_identifier(
 
 
 @resolves("Customer", "addresses")
-def resolve_addresses(customer: Record, info: GraphQLResolveInfo, first: int | None = None):  # type: ignore[no-untyped-def]
+def resolve_addresses(
+    customer: Record, info: GraphQLResolveInfo, first: int | None = None
+) -> list[Record]:
     found = addresses_of(ctx(info).shop, customer)
     return found[:first] if first is not None else found
 
@@ -166,9 +172,24 @@ def resolve_amount_spent(customer: Record, info: GraphQLResolveInfo) -> Record:
 _ORDER_SORTS = {"CREATED_AT": "createdAt", "UPDATED_AT": "updatedAt", "PROCESSED_AT": "processedAt"}
 
 
+def _matching_orders(shop: Shop, orders: list[Record], query: str | None) -> list[Record]:
+    """Orders matching ``query`` over the fields ``orders(query:)`` searches."""
+    node = search.parse(query or "")
+    if node is None:
+        return orders
+    found = []
+    for order in orders:
+        values = order_search_values(shop, order)
+        getters = {name: (lambda _, got=got: got) for name, got in values.items()}
+        if search.matches(node, order, getters, ("name", "email")):
+            found.append(order)
+    return found
+
+
 @resolves("Customer", "orders")
 def resolve_orders(customer: Record, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-    orders = orders_of(ctx(info).shop, customer)
+    shop = ctx(info).shop
+    orders = _matching_orders(shop, orders_of(shop, customer), args.get("query"))
     field = _ORDER_SORTS.get(args.get("sortKey") or "ID")
     if field:
         orders.sort(key=lambda o: (str(o.get(field) or ""), _number(o)))

@@ -56,6 +56,10 @@ def _applied(given: Record | None, amount: Decimal, cur: tuple[str, str]) -> Rec
     }
 
 
+def attributes(given: Record) -> list[Record]:
+    return [{"key": a["key"], "value": a["value"]} for a in given.get("customAttributes") or []]
+
+
 def _line(shop: Shop, given: Record, index: int, cur: tuple[str, str]) -> Record:
     where = ["lineItems", str(index)]
     if given["quantity"] < 1:
@@ -71,25 +75,33 @@ def _line(shop: Shop, given: Record, index: int, cur: tuple[str, str]) -> Record
         "id": gid("DraftOrderLineItem", shop.next_number()),
         "uuid": given.get("uuid") or str(uuid.uuid4()),
         "quantity": given["quantity"],
-        "customAttributes": [{"key": a["key"], "value": a["value"]} for a in given.get("customAttributes") or []],
+        "customAttributes": attributes(given),
         "isGiftCard": False,
         "image": None,
         "weight": None,
         "taxLines": [],
-    }  # fmt: skip
+    }
     if variant is not None:
         product = shop.products.get(variant["_product"], {})
         item = shop.inventory_items.get(variant["_inventory_item"], {})
         variant_title = None if variant["title"] == DEFAULT_VALUE else variant["title"]
         override = given.get("priceOverride")
-        unit = _price(override["amount"], [*where, "priceOverride"]) if override else dec(variant["price"])
+        unit = (
+            _price(override["amount"], [*where, "priceOverride"])
+            if override
+            else dec(variant["price"])
+        )
         record.update(
-            title=product.get("title", variant["title"]), variantTitle=variant_title,
-            sku=variant["sku"], vendor=product.get("vendor"), custom=False,
+            title=product.get("title", variant["title"]),
+            variantTitle=variant_title,
+            sku=variant["sku"],
+            vendor=product.get("vendor"),
+            custom=False,
             taxable=bool(variant.get("taxable", True)),
             requiresShipping=bool(item.get("requiresShipping", True)),
-            _variant=int(variant["legacyResourceId"]), _product=variant["_product"],
-        )  # fmt: skip
+            _variant=int(variant["legacyResourceId"]),
+            _product=variant["_product"],
+        )
     else:
         title = (given.get("title") or "").strip()
         if not title:
@@ -98,12 +110,21 @@ def _line(shop: Shop, given: Record, index: int, cur: tuple[str, str]) -> Record
         raw = money["amount"] if money else given.get("originalUnitPrice") or "0"
         unit = _price(raw, [*where, "originalUnitPrice"])
         record.update(
-            title=title, variantTitle=None, sku=given.get("sku"), vendor=None, custom=True,
+            title=title,
+            variantTitle=None,
+            sku=given.get("sku"),
+            vendor=None,
+            custom=True,
             taxable=given.get("taxable", True) is not False,
             requiresShipping=given.get("requiresShipping", True) is not False,
-            _variant=None, _product=None,
-        )  # fmt: skip
-    record["name"] = f"{record['title']} - {record['variantTitle']}" if record["variantTitle"] else record["title"]
+            _variant=None,
+            _product=None,
+        )
+    record["name"] = (
+        f"{record['title']} - {record['variantTitle']}"
+        if record["variantTitle"]
+        else record["title"]
+    )
     original = cents(unit * given["quantity"])
     discount = _discount_amount(given.get("appliedDiscount"), original, given["quantity"], where)
     record.update(
@@ -115,15 +136,17 @@ def _line(shop: Shop, given: Record, index: int, cur: tuple[str, str]) -> Record
         approximateDiscountedUnitPriceSet=bag(
             Amount.same(cents((original - discount) / given["quantity"])), *cur
         ),
-        _unit=money_text(unit), _discount=money_text(discount), _grams=_grams(given, variant, shop),
-    )  # fmt: skip
+        _unit=money_text(unit),
+        _discount=money_text(discount),
+        _grams=_grams(given, variant, shop),
+    )
     return record
 
 
 def _grams(given: Record, variant: Record | None, shop: Shop) -> int:
     if given.get("weight"):
         factor = {"KILOGRAMS": 1000, "GRAMS": 1, "POUNDS": 453.592, "OUNCES": 28.3495}
-        return round(given["weight"]["value"] * factor[given["weight"]["unit"]])
+        return round(float(given["weight"]["value"]) * factor[given["weight"]["unit"]])
     if given.get("grams") is not None:
         return int(given["grams"])
     if variant is not None:
@@ -136,7 +159,9 @@ def _shipping_line(shop: Shop, given: Record | None, cur: tuple[str, str]) -> Re
     if not given:
         return None
     money = given.get("priceWithCurrency")
-    price = Amount.same(_price(money["amount"] if money else given.get("price") or "0", ["shippingLine"]))
+    price = Amount.same(
+        _price(money["amount"] if money else given.get("price") or "0", ["shippingLine"])
+    )
     return {
         "id": gid("ShippingLine", shop.next_number()),
         "title": given.get("title") or "Shipping",
@@ -161,7 +186,9 @@ def next_draft_number(shop: Shop) -> int:
 def build_draft(shop: Shop, given: Record) -> Record:
     """A new draft order record from ``DraftOrderInput``; raises ``DraftProblem``."""
     cur = (shop.currency, given.get("presentmentCurrencyCode") or shop.currency)
-    customer_value = given.get("customerId") or (given.get("purchasingEntity") or {}).get("customerId")
+    customer_value = given.get("customerId") or (given.get("purchasingEntity") or {}).get(
+        "customerId"
+    )
     customer = number_of(customer_value, "Customer") if customer_value else None
     if customer_value and customer not in shop.customers:
         raise DraftProblem(["customerId"], "Customer does not exist")
@@ -181,7 +208,7 @@ def build_draft(shop: Shop, given: Record) -> Record:
         "note2": given.get("note"),
         "poNumber": given.get("poNumber"),
         "tags": sorted({t.strip() for t in given.get("tags") or [] if t.strip()}),
-        "customAttributes": [{"key": a["key"], "value": a["value"]} for a in given.get("customAttributes") or []],
+        "customAttributes": attributes(given),
         "invoiceUrl": f"https://{shop.domain}/{shop.shop_id}/invoices/{secrets.token_hex(16)}",
         "invoiceSentAt": None,
         "completedAt": None,
@@ -204,7 +231,7 @@ def build_draft(shop: Shop, given: Record) -> Record:
         "_order": None,
         "_source_name": given.get("sourceName"),
         "_applied_discount": given.get("appliedDiscount"),
-    }  # fmt: skip
+    }
     record["name"] = f"#D{record['_number']}"
     refresh_draft(record)
     return record
@@ -213,10 +240,14 @@ def build_draft(shop: Shop, given: Record) -> Record:
 def refresh_draft(draft: Record) -> None:
     cur = (draft["currencyCode"], draft["presentmentCurrencyCode"])
     lines = draft["_line_items"]
-    originals = total(Amount.same(Decimal(li["originalTotalSet"]["shopMoney"]["amount"])) for li in lines)
+    originals = total(
+        Amount.same(Decimal(li["originalTotalSet"]["shopMoney"]["amount"])) for li in lines
+    )
     line_discounts = total(Amount.same(Decimal(li["_discount"])) for li in lines)
     lines_subtotal = originals - line_discounts
-    order_discount = _discount_amount(draft["_applied_discount"], lines_subtotal.shop, 1, ["appliedDiscount"])
+    order_discount = _discount_amount(
+        draft["_applied_discount"], lines_subtotal.shop, 1, ["appliedDiscount"]
+    )
     shipping = Amount.load(draft["shippingLine"]["_price"]) if draft["shippingLine"] else Amount()
     subtotal = lines_subtotal - Amount.same(order_discount)
     draft.update(
@@ -232,7 +263,7 @@ def refresh_draft(draft: Record) -> None:
         totalQuantityOfLineItems=sum(li["quantity"] for li in lines),
         totalWeight=sum(li["_grams"] * li["quantity"] for li in lines),
         _order_discount=money_text(order_discount),
-    )  # fmt: skip
+    )
 
 
 def order_spec(draft: Record, payment_pending: bool) -> OrderSpec:
@@ -241,30 +272,44 @@ def order_spec(draft: Record, payment_pending: bool) -> OrderSpec:
     for line in draft["_line_items"]:
         lines.append(
             LineSpec(
-                title=line["title"], quantity=line["quantity"],
-                unit=Amount.same(Decimal(line["_unit"])), sku=line["sku"], vendor=line["vendor"],
-                variant_title=line["variantTitle"], product_title=line["title"],
-                requires_shipping=line["requiresShipping"], taxable=line["taxable"],
-                grams=line["_grams"], attributes=list(line["customAttributes"]),
-                variant=line["_variant"], product=line["_product"],
+                title=line["title"],
+                quantity=line["quantity"],
+                unit=Amount.same(Decimal(line["_unit"])),
+                sku=line["sku"],
+                vendor=line["vendor"],
+                variant_title=line["variantTitle"],
+                product_title=line["title"],
+                requires_shipping=line["requiresShipping"],
+                taxable=line["taxable"],
+                grams=line["_grams"],
+                attributes=list(line["customAttributes"]),
+                variant=line["_variant"],
+                product=line["_product"],
                 discount=Amount.same(Decimal(line["_discount"])),
             )
-        )  # fmt: skip
+        )
     _spread(lines, Decimal(draft["_order_discount"]))
     shipping = draft["shippingLine"]
     return OrderSpec(
-        currency=draft["currencyCode"], presentment=draft["presentmentCurrencyCode"],
-        lines=lines, email=draft["email"], phone=draft["phone"], note=draft["note2"],
-        tags=list(draft["tags"]), attributes=list(draft["customAttributes"]),
-        po_number=draft["poNumber"], customer=draft["_customer"],
+        currency=draft["currencyCode"],
+        presentment=draft["presentmentCurrencyCode"],
+        lines=lines,
+        email=draft["email"],
+        phone=draft["phone"],
+        note=draft["note2"],
+        tags=list(draft["tags"]),
+        attributes=list(draft["customAttributes"]),
+        po_number=draft["poNumber"],
+        customer=draft["_customer"],
         shipping_address=_address_input(draft["shippingAddress"]),
         billing_address=_address_input(draft["billingAddress"]),
         shipping=[ShippingSpec(shipping["title"], Amount.load(shipping["_price"]), "custom")]
-        if shipping else [],
+        if shipping
+        else [],
         financial_status="PENDING" if payment_pending else "PAID",
         inventory="DECREMENT_IGNORING_POLICY",
         draft=int(draft["legacyResourceId"]),
-    )  # fmt: skip
+    )
 
 
 def _spread(lines: list[LineSpec], amount: Decimal) -> None:
@@ -283,8 +328,17 @@ def _spread(lines: list[LineSpec], amount: Decimal) -> None:
 def _address_input(address: Record | None) -> Record | None:
     if address is None:
         return None
-    keys = ("firstName", "lastName", "company", "address1", "address2", "city", "zip", "phone",
-            "provinceCode")  # fmt: skip
+    keys = (
+        "firstName",
+        "lastName",
+        "company",
+        "address1",
+        "address2",
+        "city",
+        "zip",
+        "phone",
+        "provinceCode",
+    )
     given = {key: address[key] for key in keys}
     given["countryCode"] = address["countryCodeV2"]
     return given

@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 from .control import ControlError, merchant_action
 from .draft_model import DraftProblem, build_draft, order_spec
 from .errors import user_error
+from .ids import gid
 from .order_create import place
 from .order_input import InputProblem, number_of
 from .pagination import connection
@@ -98,8 +99,12 @@ def complete_draft(
 
 @resolves("Mutation", "draftOrderComplete")
 def draft_order_complete(
-    _: Any, info: GraphQLResolveInfo, id: str, paymentPending: bool | None = False,
-    paymentGatewayId: str | None = None, sourceName: str | None = None,
+    _: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+    paymentPending: bool | None = False,
+    paymentGatewayId: str | None = None,
+    sourceName: str | None = None,
 ) -> dict[str, Any]:
     context = ctx(info)
     draft = find_draft(context.shop, id)
@@ -116,7 +121,7 @@ def draft_summary(draft: Record) -> dict[str, Any]:
         "status": draft["status"],
         "email": draft["email"],
         "totalPrice": draft["totalPriceSet"]["shopMoney"]["amount"],
-        "order": draft["_order"],
+        "orderId": gid("Order", draft["_order"]) if draft["_order"] else None,
     }
 
 
@@ -131,6 +136,6 @@ def merchant_create_draft(context: Context, params: dict[str, str], body: dict[s
         draft = create_draft(context.shop, body)
     except DraftProblem as problem:
         raise ControlError(422, "INVALID_INPUT", problem.error["message"]) from problem
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as exc:
         raise ControlError(422, "INVALID_INPUT", f"Malformed draft order: {exc}") from exc
     return draft_summary(draft)

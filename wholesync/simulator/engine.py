@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 from functools import cache
 from importlib import resources
@@ -13,9 +12,12 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLString,
     OperationDefinitionNode,
@@ -64,6 +66,13 @@ def schema() -> GraphQLSchema:
     return built
 
 
+class _PathSegment(GraphQLScalarType):
+    """A second ``String`` scalar, used only for userError paths (graphql-core reserves the
+    name for its built-in scalar, which the schema keeps using everywhere else)."""
+
+    reserved_types: dict[str, GraphQLNamedType] = {}
+
+
 def _path_segment(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -73,13 +82,13 @@ def _path_segment(value: Any) -> Any:
 def _keep_integer_path_segments(built: GraphQLSchema) -> None:
     """userErrors ``field`` is ``[String!]``, yet some mutations (orderCreate) answer list indexes
     as JSON integers; let a resolver's integer segment through unchanged, as Shopify does."""
-    segment = copy.copy(GraphQLString)  # still named String: the schema shows no change
-    segment.serialize = _path_segment  # type: ignore[method-assign]
+    path = GraphQLList(GraphQLNonNull(_PathSegment("String", serialize=_path_segment)))
     for type_ in built.type_map.values():
-        if isinstance(type_, GraphQLObjectType) and "DisplayableError" in {
-            i.name for i in type_.interfaces
-        }:
-            type_.fields["field"].type = GraphQLList(GraphQLNonNull(segment))
+        if not isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        names = {type_.name} | {i.name for i in type_.interfaces}
+        if "DisplayableError" in names and "field" in type_.fields:
+            type_.fields["field"].type = path
 
 
 @cache

@@ -199,7 +199,9 @@ def ship(
         "estimatedDeliveryAt": None,
         "inTransitAt": None,
         "service": None,
-        "requiresShipping": any(shop.line_items[i["_line_item"]]["requiresShipping"] for i in items),
+        "requiresShipping": any(
+            shop.line_items[i["_line_item"]]["requiresShipping"] for i in items
+        ),
         "totalQuantity": sum(i["quantity"] for i in items),
         "trackingInfo": tracking,
         "_order": int(order["legacyResourceId"]),

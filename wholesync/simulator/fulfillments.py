@@ -11,7 +11,12 @@ from graphql import GraphQLResolveInfo
 from . import fulfillment_model, order_webhooks
 from .errors import user_error
 from .order_input import number_of
-from .order_records import OPEN_FULFILLMENT_ORDER, order_fulfillment_orders, order_fulfillments, touch
+from .order_records import (
+    OPEN_FULFILLMENT_ORDER,
+    order_fulfillment_orders,
+    order_fulfillments,
+    touch,
+)
 from .pagination import connection
 from .registry import ctx, node_type, resolves, webhook_payload
 from .store import Record, Shop
@@ -106,7 +111,9 @@ def fulfillment_line_items(fulfillment: Record, info: GraphQLResolveInfo, **args
 
 
 @resolves("Fulfillment", "fulfillmentOrders")
-def fulfillment_fulfillment_orders(fulfillment: Record, info: GraphQLResolveInfo, **args: Any) -> Any:
+def fulfillment_fulfillment_orders(
+    fulfillment: Record, info: GraphQLResolveInfo, **args: Any
+) -> Any:
     shop = ctx(info).shop
     found = [shop.fulfillment_orders[n] for n in fulfillment["_fulfillment_orders"]]
     return connection(found, args, number=_number)
@@ -173,7 +180,8 @@ def _picks(shop: Shop, requested: list[Record]) -> tuple[Record, list[tuple[Reco
                 raise _Rejected([*line_where, "id"], "Fulfillment order line item does not exist.")
             if line["quantity"] < 1 or line["quantity"] > item["remainingQuantity"]:
                 raise _Rejected(
-                    [*line_where, "quantity"], "Invalid fulfillment order line item quantity requested."
+                    [*line_where, "quantity"],
+                    "Invalid fulfillment order line item quantity requested.",
                 )
             picks.append((fulfillment_order, item, line["quantity"]))
     if len(orders) > 1:
@@ -198,7 +206,10 @@ def fulfillment_create(
     except _Rejected as rejected:
         return {"fulfillment": None, "userErrors": [rejected.error]}
     if order["cancelledAt"]:
-        return {"fulfillment": None, "userErrors": [user_error(["fulfillment"], "Order is cancelled.")]}
+        return {
+            "fulfillment": None,
+            "userErrors": [user_error(["fulfillment"], "Order is cancelled.")],
+        }
     record = fulfillment_model.ship(
         shop,
         context.emit,
@@ -252,7 +263,10 @@ def _update_tracking(
 
 @resolves("Mutation", "fulfillmentTrackingInfoUpdate")
 def fulfillment_tracking_update(
-    _: Any, info: GraphQLResolveInfo, fulfillmentId: str, trackingInfoInput: Record,
+    _: Any,
+    info: GraphQLResolveInfo,
+    fulfillmentId: str,
+    trackingInfoInput: Record,
     notifyCustomer: bool | None = None,
 ) -> dict[str, Any]:
     return _update_tracking(info, fulfillmentId, trackingInfoInput)
@@ -260,7 +274,10 @@ def fulfillment_tracking_update(
 
 @resolves("Mutation", "fulfillmentTrackingInfoUpdateV2")
 def fulfillment_tracking_update_v2(
-    _: Any, info: GraphQLResolveInfo, fulfillmentId: str, trackingInfoInput: Record,
+    _: Any,
+    info: GraphQLResolveInfo,
+    fulfillmentId: str,
+    trackingInfoInput: Record,
     notifyCustomer: bool | None = None,
 ) -> dict[str, Any]:
     return _update_tracking(info, fulfillmentId, trackingInfoInput)

@@ -199,7 +199,9 @@ def location_levels(location: Record, info: GraphQLResolveInfo, **args: Any) -> 
 
 
 @resolves("Location", "inventoryLevel")
-def location_level(location: Record, info: GraphQLResolveInfo, inventoryItemId: str, **_: Any) -> Any:
+def location_level(
+    location: Record, info: GraphQLResolveInfo, inventoryItemId: str, **_: Any
+) -> Any:
     parsed = parse_gid(inventoryItemId)
     if parsed is None or parsed[0] != "InventoryItem":
         return None
@@ -255,7 +257,9 @@ class StockChange(BaseModel):
 
     @model_validator(mode="after")
     def _one_change(self) -> StockChange:
-        given = [n for n in ("available", "delta", "on_hand", "incoming") if getattr(self, n) is not None]
+        given = [
+            n for n in ("available", "delta", "on_hand", "incoming") if getattr(self, n) is not None
+        ]
         if len(given) != 1:
             raise ValueError("give exactly one of available, delta, on_hand, incoming")
         if (self.inventoryItemId is None) == (self.sku is None):
@@ -330,4 +334,3 @@ def list_inventory(shop: Shop) -> list[dict[str, Any]]:
             }
         )
     return rows
-

@@ -11,7 +11,7 @@ import orjson
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLString, value_from_ast
 
 from .errors import user_error
-from .ids import gid, parse_gid
+from .ids import gid, gid_number, parse_gid
 from .inventory_model import level_record, set_quantity
 from .registry import ctx, resolves
 from .store import Record, Shop
@@ -56,6 +56,13 @@ def idempotency_key(info: GraphQLResolveInfo) -> str:
                     raise GraphQLError(BLANK_KEY, extensions={"code": "BAD_REQUEST"})
                 return key
     raise GraphQLError(MISSING_KEY, extensions={"code": "BAD_REQUEST"})
+
+
+def _known(value: str) -> int:
+    """The number of a gid the validation above already found."""
+    number = gid_number(value)
+    assert number is not None
+    return number
 
 
 def _payload(errors: list[dict[str, Any]], group: Record | None = None) -> dict[str, Any]:
@@ -119,7 +126,11 @@ def _line_errors(shop: Shop, name: str, lines: list[dict[str, Any]]) -> list[dic
             )
         elif quantity < 0 and name == "on_hand":
             errors.append(
-                user_error([*path, "quantity"], "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE")
+                user_error(
+                    [*path, "quantity"],
+                    "The quantity can't be negative.",
+                    "INVALID_QUANTITY_NEGATIVE",
+                )
             )
     return errors
 
@@ -130,7 +141,7 @@ def _stale_errors(shop: Shop, name: str, lines: list[dict[str, Any]]) -> list[di
         expected = line["changeFromQuantity"]
         if expected is None:
             continue
-        key = (parse_gid(line["inventoryItemId"])[1], parse_gid(line["locationId"])[1])  # type: ignore[index]
+        key = (_known(line["inventoryItemId"]), _known(line["locationId"]))
         if shop.inventory_levels[key].get(name, 0) != expected:
             errors.append(
                 user_error(
@@ -165,11 +176,11 @@ def _apply(info: GraphQLResolveInfo, data: dict[str, Any]) -> dict[str, Any]:
     changes: list[dict[str, Any]] = []
     touched: list[tuple[int, int]] = []
     for line in lines:
-        item = parse_gid(line["inventoryItemId"])[1]  # type: ignore[index]
-        location = parse_gid(line["locationId"])[1]  # type: ignore[index]
+        item, location = _known(line["inventoryItemId"]), _known(line["locationId"])
         for change in set_quantity(shop, item, location, name, line["quantity"]):
             changes.append(
-                change | {"quantityAfterChange": None, "ledgerDocumentUri": None, "_item": item}
+                change
+                | {"quantityAfterChange": None, "ledgerDocumentUri": None, "_item": item}
                 | {"_location": location}
             )
         touched.append((item, location))
@@ -223,8 +234,8 @@ def group_changes(
     locationIds: list[str] | None = None,
     quantityNames: list[str] | None = None,
 ) -> list[Record]:
-    items = {parse_gid(i)[1] for i in inventoryItemIds or [] if parse_gid(i)}  # type: ignore[index]
-    locations = {parse_gid(i)[1] for i in locationIds or [] if parse_gid(i)}  # type: ignore[index]
+    items = {gid_number(i) for i in inventoryItemIds or []}
+    locations = {gid_number(i) for i in locationIds or []}
     return [
         change
         for change in group["_changes"]

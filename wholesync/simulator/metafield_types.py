@@ -55,6 +55,10 @@ _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
+MONEY_SHAPE = (
+    "Value must be a stringified JSON object with amount (numeric) and currency_code (string "
+    "matching the shop's currency) fields."
+)
 DATE_TIME_MESSAGE = (
     "Value must be in “YYYY-MM-DDTHH:MM:SS” format. For example: 2022-06-01T15:30:00"
 )
@@ -169,10 +173,11 @@ def _structured(type_: str, value: str, currencies: set[str]) -> Result:
         return value, None, None
     if type_ == "money":
         if not isinstance(parsed, dict) or "amount" not in parsed or "currency_code" not in parsed:
-            return None, (
-                "Value must be a stringified JSON object with amount (numeric) and currency_code "
-                "(string matching the shop's currency) fields."
-            ), None
+            return (
+                None,
+                MONEY_SHAPE,
+                None,
+            )
         currency = str(parsed["currency_code"] or "")
         amount = _number(parsed["amount"])
         if not currency:
@@ -186,9 +191,9 @@ def _structured(type_: str, value: str, currencies: set[str]) -> Result:
         return value, None, None
     if type_ in UNITS:
         number = _number(parsed.get("value")) if isinstance(parsed, dict) else None
-        if number is None or number < 0 or isinstance(parsed.get("value"), bool):  # type: ignore[union-attr]
+        if number is None or number < 0 or isinstance(parsed.get("value"), bool):
             return None, "Value must be a non-negative number.", None
-        if parsed.get("unit") not in UNITS[type_]:  # type: ignore[union-attr]
+        if parsed.get("unit") not in UNITS[type_]:
             return None, "Value must be a supported unit.", None
         return value, None, None
     if type_ == "rating":
@@ -204,7 +209,11 @@ def _structured(type_: str, value: str, currencies: set[str]) -> Result:
     if type_ == "link":
         fields = parsed if isinstance(parsed, dict) else {}
         url = fields.get("url")
-        if not isinstance(url, str) or not isinstance(fields.get("label"), str) or _url_problem(url):
+        if (
+            not isinstance(url, str)
+            or not isinstance(fields.get("label"), str)
+            or _url_problem(url)
+        ):
             return None, "Value must be a valid link.", None
         return value, None, None
     return None, "Value is not the correct format.", None
@@ -231,7 +240,8 @@ def check(type_: str, value: str, exists: Exists, currencies: set[str]) -> Resul
         result, problem, _ = _scalar(inner, text, exists, currencies)
         if problem is not None:
             return None, problem, index
-        normalised.append(int(result) if inner == "number_integer" else result)  # type: ignore[arg-type]
+        assert result is not None
+        normalised.append(int(result) if inner == "number_integer" else result)
     return json.dumps(normalised, separators=(",", ":")), None, None
 
 
@@ -242,11 +252,16 @@ def json_value(type_: str, value: str) -> Any:
         return True if value == "true" else value
     if type_ == "number_integer":
         return int(value)
-    if type_ == "json" or type_.startswith("list.") or type_ in (
-        "money",
-        "rating",
-        "link",
-        *UNITS,
+    if (
+        type_ == "json"
+        or type_.startswith("list.")
+        or type_
+        in (
+            "money",
+            "rating",
+            "link",
+            *UNITS,
+        )
     ):
         try:
             return json.loads(value)

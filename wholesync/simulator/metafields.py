@@ -110,15 +110,21 @@ def _input_errors(shop: Shop, index: int, entry: dict[str, Any]) -> list[dict[st
         message = "Namespace is too long (maximum is 255 characters)"
         errors.append(error([*path, "namespace"], message, "TOO_LONG"))
     if len(key) < 2:
-        errors.append(error([*path, "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
+        errors.append(
+            error([*path, "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT")
+        )
     elif len(key) > 64:
-        errors.append(error([*path, "key"], "Key is too long (maximum is 64 characters)", "TOO_LONG"))
+        errors.append(
+            error([*path, "key"], "Key is too long (maximum is 64 characters)", "TOO_LONG")
+        )
     existing = find_metafield(shop, entry["ownerId"], namespace, key)
     type_ = entry.get("type") or (existing["type"] if existing else None)
     if not type_:
         errors.append(error([*path, "type"], "Type can't be blank", "BLANK"))
     elif not known_type(type_):
-        errors.append(error([*path, "type"], f"Type '{type_}' is not a valid type.", "INVALID_TYPE"))
+        errors.append(
+            error([*path, "type"], f"Type '{type_}' is not a valid type.", "INVALID_TYPE")
+        )
     else:
         _, problem, element = check(
             type_, entry["value"], lambda ref: _reference_exists(shop, ref), currencies()
@@ -145,7 +151,9 @@ def _digest_error(shop: Shop, index: int, entry: dict[str, Any], value: str) -> 
         return error(
             ["metafields", str(index)], "Invalid `compareDigest` value.", "INVALID_COMPARE_DIGEST"
         )
-    unchanged = existing["value"] == value and existing["type"] == (entry.get("type") or existing["type"])
+    unchanged = existing["value"] == value and existing["type"] == (
+        entry.get("type") or existing["type"]
+    )
     if existing["compareDigest"] != wanted and not unchanged:
         message = (
             "The resource has been updated since it was loaded. "
@@ -174,8 +182,10 @@ def metafields_set(_: Any, info: GraphQLResolveInfo, metafields: list[dict[str, 
             continue
         namespace = entry.get("namespace") or APP_NAMESPACE
         existing = find_metafield(shop, entry["ownerId"], namespace, entry["key"])
-        type_ = entry.get("type") or existing["type"]  # type: ignore[index]
-        value, _, _ = check(type_, entry["value"], lambda r: _reference_exists(shop, r), currencies())
+        type_ = entry.get("type") or (existing or {}).get("type", "")
+        value, _, _ = check(
+            type_, entry["value"], lambda r: _reference_exists(shop, r), currencies()
+        )
         values.append(value or "")
         if (problem := _digest_error(shop, index, entry, value or "")) is not None:
             errors.append(problem)
@@ -192,9 +202,7 @@ def _write(shop: Shop, entries: list[dict[str, Any]], values: list[str]) -> list
         owner = entry["ownerId"]
         existing = find_metafield(shop, owner, namespace, entry["key"])
         if existing is None:
-            record = new_metafield(
-                shop, owner, namespace, entry["key"], entry["type"], value, now
-            )
+            record = new_metafield(shop, owner, namespace, entry["key"], entry["type"], value, now)
         else:
             record = existing
             if record["value"] != value or entry.get("type") not in (None, record["type"]):

@@ -31,13 +31,32 @@ class OnlineLine(BaseModel):
         return self
 
 
+class AddressIn(BaseModel):
+    """A ``MailingAddressInput`` as JSON."""
+
+    firstName: str | None = None
+    lastName: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    provinceCode: str | None = None
+    country: str | None = None
+    countryCode: str | None = None
+    zip: str | None = None
+    phone: str | None = None
+
+    model_config = {"extra": "forbid"}
+
+
 class OnlineOrder(BaseModel):
     """Body of ``POST /orders``: what a shopper puts in the cart and checks out with."""
 
     lineItems: list[OnlineLine] = Field(min_length=1, max_length=250)
     email: str | None = None
     customerId: str | None = None
-    shippingAddress: dict[str, Any] | None = None
+    shippingAddress: AddressIn | None = None
     note: str | None = None
 
     model_config = {"extra": "forbid"}
@@ -70,10 +89,15 @@ def order_summary(shop: Shop, order: Record) -> dict[str, Any]:
         "currencyCode": order["currencyCode"],
         "customerId": gid("Customer", order["_customer"]) if order["_customer"] else None,
         "lineItems": [
-            {"id": li["id"], "sku": li["sku"], "title": li["name"], "quantity": li["quantity"],
-             "fulfillableQuantity": li["fulfillableQuantity"]}
+            {
+                "id": li["id"],
+                "sku": li["sku"],
+                "title": li["name"],
+                "quantity": li["quantity"],
+                "fulfillableQuantity": li["fulfillableQuantity"],
+            }
             for li in order_line_items(shop, order)
-        ],  # fmt: skip
+        ],
         "fulfillmentOrders": [gid("FulfillmentOrder", n) for n in order["_fulfillment_orders"]],
     }
 
@@ -94,6 +118,7 @@ def online_order(context: Context, params: dict[str, str], body: dict[str, Any])
     shop = context.shop
     cart = OnlineOrder.model_validate(body)
     customer = cart.customerId
+    address = cart.shippingAddress.model_dump() if cart.shippingAddress else None
     if customer is not None and not customer.startswith("gid://"):
         customer = gid("Customer", int(customer)) if customer.isdigit() else customer
     given: dict[str, Any] = {
@@ -103,15 +128,17 @@ def online_order(context: Context, params: dict[str, str], body: dict[str, Any])
         ],
         "email": cart.email,
         "note": cart.note,
-        "shippingAddress": cart.shippingAddress,
-        "billingAddress": cart.shippingAddress,
+        "shippingAddress": address,
+        "billingAddress": address,
         "sourceName": "web",
         "financialStatus": "PAID",
     }
     if customer is not None:
         given["customerId"] = customer
     try:
-        spec = read_order(shop, given, {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}, "2026-07")
+        spec = read_order(
+            shop, given, {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}, "2026-07"
+        )
         spec.gateway = "shopify_payments"
         order = place(context, spec)
     except InputProblem as problem:

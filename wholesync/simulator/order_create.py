@@ -40,9 +40,11 @@ def assign_locations(shop: Shop, spec: OrderSpec) -> None:
             continue
         item = _item_of(shop, line)
         stocked = [loc for loc in locations if item is not None and shop.quantities(item, loc)]
-        enough = [
-            loc for loc in stocked if order_inventory.available(shop, item, loc) >= line.quantity
-        ] if item is not None else []
+        enough = (
+            [loc for loc in stocked if order_inventory.available(shop, item, loc) >= line.quantity]
+            if item is not None
+            else []
+        )
         chosen = enough or stocked or locations
         line.location = chosen[0] if chosen else None
 
@@ -92,10 +94,14 @@ def _customer(context: Context, spec: OrderSpec) -> int | None:
     if number is None and not (email or phone or upsert):
         return None
     created = number is None
-    customer = shop.customers[number] if number is not None else customer_model.new_customer(
-        shop, shop.now()
+    customer = (
+        shop.customers[number]
+        if number is not None
+        else customer_model.new_customer(shop, shop.now())
     )
-    fields = {k: upsert.get(k) for k in ("firstName", "lastName", "note", "taxExempt")} if upsert else {}
+    fields = (
+        {k: upsert.get(k) for k in ("firstName", "lastName", "note", "taxExempt")} if upsert else {}
+    )
     fields.update({"email": email, "phone": phone} if created else {})
     if upsert and upsert.get("tags") is not None:
         fields["tags"] = sorted(set(upsert["tags"]))
@@ -207,8 +213,8 @@ def _order_record(shop: Shop, spec: OrderSpec, customer: int | None) -> Record:
         "__typename": "Order",
         "id": gid("Order", number),
         "legacyResourceId": str(number),
-        "number": sequence - 1000,
-        "name": spec.name or f"#{sequence}",
+        "number": sequence,
+        "name": spec.name or f"#{1000 + sequence}",
         "email": spec.email,
         "phone": spec.phone,
         "note": spec.note,
@@ -258,7 +264,10 @@ def place(context: Context, spec: OrderSpec) -> Record:
     shop = context.shop
     assign_locations(shop, spec)
     check_stock(shop, spec)
-    order = _order_record(shop, spec, _customer(context, spec))
+    customer = _customer(context, spec)
+    if not spec.email and customer is not None:
+        spec.email = shop.customers[customer].get("email")
+    order = _order_record(shop, spec, customer)
     number = int(order["legacyResourceId"])
     shop.orders[number] = order
     cur = (spec.currency, spec.presentment)
@@ -276,11 +285,13 @@ def place(context: Context, spec: OrderSpec) -> Record:
             by_location.setdefault(line.location, []).append((record, line.quantity))
     for location, quantities in by_location.items():
         new_fulfillment_order(shop, order, location, quantities)
-    _fulfill_on_create(context, order, spec)
+    shipped = _fulfill_on_create(context, order, spec)
     touch(shop, order)
     if order["_customer"] is not None:
         customer_search.index(shop, shop.customers[order["_customer"]])
     context.emit("orders/create", order)
+    if shipped is not None:
+        context.emit("fulfillments/create", shipped)
     return order
 
 
@@ -297,16 +308,17 @@ def _settle_total_transactions(shop: Shop, order: Record) -> None:
             transaction["amountSet"] = bag(amount, *currencies(order))
 
 
-def _fulfill_on_create(context: Context, order: Record, spec: OrderSpec) -> None:
+def _fulfill_on_create(context: Context, order: Record, spec: OrderSpec) -> Record | None:
+    """Ship what the input says was already shipped; the fulfillment made, if any."""
     shop = context.shop
     status = spec.fulfillment_status
     if status == "RESTOCKED":
         order["_fulfillment_status"] = "RESTOCKED"
         for number in order["_fulfillment_orders"]:
             fulfillment_model.sync_status(shop, shop.fulfillment_orders[number], "CLOSED")
-        return
+        return None
     if not spec.fulfillment and status not in ("FULFILLED", "PARTIAL"):
-        return
+        return None
     picks = [
         (fo, item, item["remainingQuantity"])
         for number in order["_fulfillment_orders"]
@@ -317,15 +329,14 @@ def _fulfill_on_create(context: Context, order: Record, spec: OrderSpec) -> None
         picks = _partial(picks)
         if not picks:
             order["_fulfillment_status"] = "PARTIALLY_FULFILLED"
-            return
+            return None
     given: dict[str, Any] = spec.fulfillment or {}
     tracking = fulfillment_model.tracking_entries(
         {"number": given.get("trackingNumber"), "company": given.get("trackingCompany")}
     )
-    fulfillment = fulfillment_model.ship(
+    return fulfillment_model.ship(
         shop, context.emit, order, picks, tracking, bool(given.get("notifyCustomer"))
     )
-    context.emit("fulfillments/create", fulfillment)
 
 
 def _partial(picks: list[tuple[Record, Record, int]]) -> list[tuple[Record, Record, int]]:

@@ -121,14 +121,13 @@ def _rate(value: Any, path: list[Any]) -> Decimal:
         raise InputProblem(path, "Rate is invalid") from exc
 
 
-def _taxes(given: list[Record] | None, base: Amount, path: list[Any], strict: bool) -> list[TaxSpec]:
+def _taxes(
+    given: list[Record] | None, base: Amount, path: list[Any], strict: bool
+) -> list[TaxSpec]:
     taxes = []
     for index, tax in enumerate(given or []):
         where = [*path, "taxLines", index]
-        if strict:
-            rate = _rate(tax.get("rate"), [*where, "rate"])
-        else:
-            rate = dec(tax.get("rate") or 0)
+        rate = _rate(tax.get("rate"), [*where, "rate"]) if strict else dec(tax.get("rate") or 0)
         price = _amount(tax.get("priceSet"), [*where, "priceSet"])
         taxes.append(TaxSpec(tax["title"], rate, price or base.times(rate)))
     return taxes
@@ -151,9 +150,10 @@ def _variant_line(shop: Shop, given: Record, index: int) -> LineSpec:
     item = shop.inventory_items.get(variant["_inventory_item"], {})
     price = _amount(given.get("priceSet"), ["order", "lineItems", index, "priceSet"])
     weight = item.get("_weight") or {}
+    title = str(product.get("title", variant["title"]))
     return LineSpec(
-        title=product.get("title", variant["title"]),
-        product_title=product.get("title", variant["title"]),
+        title=title,
+        product_title=title,
         variant_title=None if variant["title"] == DEFAULT_VALUE else variant["title"],
         quantity=given["quantity"],
         unit=price or Amount.same(cents(dec(variant["price"]))),
@@ -207,10 +207,14 @@ def _line(shop: Shop, given: Record, index: int) -> LineSpec:
         )
     if given["quantity"] < 1:
         raise InputProblem([*where, "quantity"], "Quantity must be greater than or equal to 1")
-    line = _variant_line(shop, given, index) if given.get("variantId") else _custom_line(
-        shop, given, index
+    line = (
+        _variant_line(shop, given, index)
+        if given.get("variantId")
+        else _custom_line(shop, given, index)
     )
-    line.attributes = [{"key": p["name"], "value": p["value"]} for p in given.get("properties") or []]
+    line.attributes = [
+        {"key": p["name"], "value": p["value"]} for p in given.get("properties") or []
+    ]
     line.taxes = _taxes(given.get("taxLines"), line.unit.times(line.quantity), where, strict=True)
     return line
 
@@ -237,7 +241,9 @@ def _structure(given: Record, version: str, now: float) -> None:
     processed = given.get("processedAt")
     if processed and version < CLAMPS_PROCESSED_AT and _future(processed, now):
         raise InputProblem(
-            ["order", "processedAt"], "Processed at must not be in the future", "PROCESSED_AT_INVALID"
+            ["order", "processedAt"],
+            "Processed at must not be in the future",
+            "PROCESSED_AT_INVALID",
         )
     if given.get("customerId") is not None and given.get("customer") is not None:
         raise InputProblem(
@@ -278,7 +284,9 @@ def _apply_discount(spec: OrderSpec, given: Record | None) -> None:
         for line, line_total in zip(spec.lines, totals, strict=True):
             line.discount = line_total.times(rate)
         return
-    amount = _amount(fixed.get("amountSet"), ["order", "discountCode", "itemFixedDiscountCode"])
+    amount = _amount(
+        (fixed or {}).get("amountSet"), ["order", "discountCode", "itemFixedDiscountCode"]
+    )
     _allocate(spec.lines, totals, amount or Amount())
 
 
@@ -290,7 +298,9 @@ def _allocate(lines: list[LineSpec], totals: list[Amount], amount: Amount) -> No
             share = left
         else:
             share = amount.times(line_total.shop / grand)
-        share = Amount(min(share.shop, line_total.shop), min(share.presentment, line_total.presentment))
+        share = Amount(
+            min(share.shop, line_total.shop), min(share.presentment, line_total.presentment)
+        )
         line.discount = share
         left = left - share
 
@@ -324,7 +334,9 @@ def read_order(shop: Shop, given: Record, options: Record | None, version: str) 
         po_number=given.get("poNumber"),
         shipping_address=given.get("shippingAddress"),
         billing_address=given.get("billingAddress"),
-        attributes=[{"key": a["key"], "value": a["value"]} for a in given.get("customAttributes") or []],
+        attributes=[
+            {"key": a["key"], "value": a["value"]} for a in given.get("customAttributes") or []
+        ],
         shipping=_shipping(given.get("shippingLines")),
         transactions=list(given.get("transactions") or []),
         financial_status=given.get("financialStatus"),
@@ -350,7 +362,9 @@ def _read_customer(shop: Shop, spec: OrderSpec, given: Record) -> None:
         return
     customer = given.get("customer") or {}
     if customer.get("toAssociate") and customer.get("toUpsert"):
-        raise InputProblem(["order", "customer"], "Only one of toAssociate or toUpsert can be provided")
+        raise InputProblem(
+            ["order", "customer"], "Only one of toAssociate or toUpsert can be provided"
+        )
     associate = customer.get("toAssociate")
     if associate:
         found = _find_customer(shop, associate.get("id"), associate.get("email"))

@@ -6,19 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .inventory_model import level_record
 from .store import Record, Shop
 
 Emit = Callable[[str, dict[str, Any]], None]
-
-
-def level_record(item: int, location: int) -> Record:
-    """The record an ``inventory_levels/update`` delivery is built from."""
-    return {
-        "__typename": "InventoryLevel",
-        "id": f"gid://shopify/InventoryLevel/{location}?inventory_item_id={item}",
-        "_item": item,
-        "_location": location,
-    }
 
 
 def tracked_item(shop: Shop, line: Record) -> int | None:
@@ -40,7 +31,11 @@ def _adjust(shop: Shop, emit: Emit, item: int, location: int, changes: dict[str,
     level = shop.ensure_level(item, location)
     for name, delta in changes.items():
         level[name] = level.get(name, 0) + delta
-    emit("inventory_levels/update", level_record(item, location))
+    item_record = shop.inventory_items[item]
+    item_record.setdefault("_level_updated", {})[location] = shop.now()
+    record = level_record(shop, item, location)
+    if record is not None:
+        emit("inventory_levels/update", record)
 
 
 def claim(shop: Shop, emit: Emit, line: Record, location: int) -> None:

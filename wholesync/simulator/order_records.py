@@ -7,6 +7,7 @@ quantities) after any change, so the schema's default resolver can serve them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,8 @@ SEARCH_HISTORY_SECONDS = 600.0
 
 
 def next_order_number(shop: Shop) -> int:
-    return max((o["number"] for o in shop.orders.values()), default=1000) + 1
+    """Shopify numbers a shop's orders 1, 2, 3... and names them #1001, #1002, #1003..."""
+    return max((o["number"] for o in shop.orders.values()), default=0) + 1
 
 
 def mailing_address(shop: Shop, given: dict[str, Any] | None) -> Record | None:
@@ -166,8 +168,12 @@ def _transaction_sums(order: Record) -> tuple[Amount, Amount, Amount, bool]:
 
 
 def _financial_status(
-    order: Record, grand_total: Amount, received: Amount, authorized: Amount,
-    refunded: Amount, pending: bool,
+    order: Record,
+    grand_total: Amount,
+    received: Amount,
+    authorized: Amount,
+    refunded: Amount,
+    pending: bool,
 ) -> str | None:
     if order["_financial_status"]:
         status: str = order["_financial_status"]
@@ -339,8 +345,18 @@ def index(shop: Shop, order: Record) -> None:
 
 
 def indexed_values(shop: Shop, order: Record) -> dict[str, list[Any]] | None:
-    """The snapshot search sees now: the latest one older than the shop's search lag."""
+    """The values search sees now: the latest snapshot older than the shop's search lag.
+
+    A write made elsewhere (``tagsAdd``) leaves no snapshot; it counts from its ``updatedAt``.
+    """
+    current = search_values(shop, order)
+    lag = shop.faults.search_lag
+    if not lag:
+        return current
     history: list[tuple[float, dict[str, list[Any]]]] = order["_index"]
-    cutoff = shop.clock() - shop.faults.search_lag
+    if not history or history[-1][1] != current:
+        written = datetime.fromisoformat(order["updatedAt"].replace("Z", "+00:00")).timestamp()
+        history.append((max(written, history[-1][0] if history else written), current))
+    cutoff = shop.clock() - lag
     visible = [values for written, values in history if written <= cutoff]
     return visible[-1] if visible else None

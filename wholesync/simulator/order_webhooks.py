@@ -3,9 +3,9 @@ documented ``orders/create`` and ``fulfillments/create`` examples)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .order_money import money_text
@@ -14,12 +14,34 @@ from .store import Record, Shop
 
 SHOP_TIMEZONE = "America/New_York"
 FULFILLMENT_LINE_KEYS = (
-    "id", "variant_id", "title", "quantity", "sku", "variant_title", "vendor",
-    "fulfillment_service", "product_id", "requires_shipping", "taxable", "gift_card", "name",
-    "variant_inventory_management", "properties", "product_exists", "fulfillable_quantity",
-    "grams", "price", "total_discount", "fulfillment_status", "price_set", "total_discount_set",
-    "discount_allocations", "duties", "admin_graphql_api_id", "tax_lines",
-)  # fmt: skip
+    "id",
+    "variant_id",
+    "title",
+    "quantity",
+    "sku",
+    "variant_title",
+    "vendor",
+    "fulfillment_service",
+    "product_id",
+    "requires_shipping",
+    "taxable",
+    "gift_card",
+    "name",
+    "variant_inventory_management",
+    "properties",
+    "product_exists",
+    "fulfillable_quantity",
+    "grams",
+    "price",
+    "total_discount",
+    "fulfillment_status",
+    "price_set",
+    "total_discount_set",
+    "discount_allocations",
+    "duties",
+    "admin_graphql_api_id",
+    "tax_lines",
+)
 
 
 def local_time(value: str | None) -> str | None:
@@ -27,10 +49,8 @@ def local_time(value: str | None) -> str | None:
     if value is None:
         return None
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    try:
+    with contextlib.suppress(ZoneInfoNotFoundError):
         moment = moment.astimezone(ZoneInfo(SHOP_TIMEZONE))
-    except ZoneInfoNotFoundError:
-        pass
     return moment.isoformat()
 
 
@@ -148,10 +168,13 @@ def line_payload(shop: Shop, line: Record) -> Record:
     item = shop.inventory_items.get(variant["_inventory_item"]) if variant else None
     discount = line["totalDiscountSet"]
     allocations = [
-        {"amount": _price(a["allocatedAmountSet"]), "amount_set": _money_set(a["allocatedAmountSet"]),
-         "discount_application_index": 0}
+        {
+            "amount": _price(a["allocatedAmountSet"]),
+            "amount_set": _money_set(a["allocatedAmountSet"]),
+            "discount_application_index": 0,
+        }
         for a in line["discountAllocations"]
-    ]  # fmt: skip
+    ]
     return {
         "id": int(line["legacyResourceId"]),
         "admin_graphql_api_id": line["id"],
@@ -245,11 +268,15 @@ def order_payload(shop: Shop, order: Record) -> Record:
     """The ``orders/create``, ``orders/updated`` and ``orders/cancelled`` body."""
     number = int(order["legacyResourceId"])
     lines = order_line_items(shop, order)
-    line_total = sum((Decimal(li["originalTotalSet"]["shopMoney"]["amount"]) for li in lines), Decimal(0))
+    line_total = sum(
+        (Decimal(li["originalTotalSet"]["shopMoney"]["amount"]) for li in lines), Decimal(0)
+    )
     line_total_set = _money_set(
-        {side: {"amount": str(line_total), "currencyCode": order["totalPriceSet"][side]["currencyCode"]}
-         for side in ("shopMoney", "presentmentMoney")}
-    )  # fmt: skip
+        {
+            side: {"amount": str(line_total), "currencyCode": money["currencyCode"]}
+            for side, money in order["totalPriceSet"].items()
+        }
+    )
     status = order["displayFulfillmentStatus"]
     token = f"{number:x}".rjust(32, "0")
     financial = order["displayFinancialStatus"]
@@ -292,8 +319,11 @@ def order_payload(shop: Shop, order: Record) -> Record:
         "email": order["email"],
         "estimated_taxes": False,
         "financial_status": financial.lower() if financial else "pending",
-        "fulfillment_status": {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial",
-                               "RESTOCKED": "restocked"}.get(status),
+        "fulfillment_status": {
+            "FULFILLED": "fulfilled",
+            "PARTIALLY_FULFILLED": "partial",
+            "RESTOCKED": "restocked",
+        }.get(status),
         "landing_site": None,
         "landing_site_ref": None,
         "location_id": None,
@@ -301,7 +331,9 @@ def order_payload(shop: Shop, order: Record) -> Record:
         "merchant_of_record_app_id": None,
         "name": order["name"],
         "note": order["note"],
-        "note_attributes": [{"name": a["key"], "value": a["value"]} for a in order["customAttributes"]],
+        "note_attributes": [
+            {"name": a["key"], "value": a["value"]} for a in order["customAttributes"]
+        ],
         "number": order["number"],
         "order_number": order["number"] + 1000,
         "order_status_url": f"https://{shop.domain}/{shop.shop_id}/orders/{token}/authenticate?key={token}",

@@ -22,14 +22,34 @@ from .registry import Context, ctx, node_type, resolves, webhook_payload
 from .store import Record, Shop
 
 ORDER_FIELDS = (
-    "id", "name", "email", "tag", "source_identifier", "source_name", "status",
-    "financial_status", "fulfillment_status", "created_at", "updated_at", "processed_at",
-    "customer_id", "sku", "test", "po_number",
-)  # fmt: skip
+    "id",
+    "name",
+    "email",
+    "tag",
+    "source_identifier",
+    "source_name",
+    "status",
+    "financial_status",
+    "fulfillment_status",
+    "created_at",
+    "updated_at",
+    "processed_at",
+    "customer_id",
+    "sku",
+    "test",
+    "po_number",
+)
 DEFAULT_FIELDS = ("name", "email", "tag", "sku", "source_identifier")
-SEARCH_FIELDS: dict[str, search.FieldGetter] = {
-    name: (lambda values, key=name: values.get(key, [])) for name in ORDER_FIELDS
-}
+
+
+def _snapshot_getter(name: str) -> search.FieldGetter:
+    def get(values: dict[str, list[Any]]) -> list[Any]:
+        return values.get(name, [])
+
+    return get
+
+
+SEARCH_FIELDS = {name: _snapshot_getter(name) for name in ORDER_FIELDS}
 
 webhook_payload("orders/create", "orders/updated", "orders/cancelled")(order_webhooks.order_payload)
 
@@ -86,7 +106,7 @@ def search_orders(shop: Shop, query: str | None) -> list[Record]:
         return list(shop.orders.values())
     found = []
     for order in shop.orders.values():
-        values = indexed_values(shop, order) if shop.faults.search_lag else order["_index"][-1][1]
+        values = indexed_values(shop, order)
         if values is not None and search.matches(node, values, SEARCH_FIELDS, DEFAULT_FIELDS):
             found.append(order)
     return found
@@ -135,8 +155,11 @@ def order_shipping_lines(order: Record, info: GraphQLResolveInfo, **args: Any) -
 
 @resolves("Order", "transactions")
 def order_transactions(
-    order: Record, info: GraphQLResolveInfo, first: int | None = None,
-    capturable: bool | None = None, **_: Any,
+    order: Record,
+    info: GraphQLResolveInfo,
+    first: int | None = None,
+    capturable: bool | None = None,
+    **_: Any,
 ) -> list[Record]:
     found = list(order["_transactions"])
     if capturable:
@@ -179,7 +202,11 @@ def cancel_problem(order: Record | None, shop: Shop) -> tuple[str, str] | None:
 
 
 def cancel_order(
-    context: Context, order: Record, reason: str, restock: bool, refund: bool,
+    context: Context,
+    order: Record,
+    reason: str,
+    restock: bool,
+    refund: bool,
     staff_note: str | None = None,
 ) -> None:
     """Cancel: close the order and its fulfillment orders, restock, refund or void payments."""
@@ -196,7 +223,10 @@ def cancel_order(
             sync_status(shop, fulfillment_order, "CLOSED")
     refresh(shop, order)
     net = Amount.load(
-        [order["netPaymentSet"]["shopMoney"]["amount"], order["netPaymentSet"]["presentmentMoney"]["amount"]]
+        [
+            order["netPaymentSet"]["shopMoney"]["amount"],
+            order["netPaymentSet"]["presentmentMoney"]["amount"],
+        ]
     )
     if refund and net.shop > 0:
         _add_transaction(shop, order, "REFUND", net)
@@ -236,9 +266,15 @@ def _add_transaction(shop: Shop, order: Record, kind: str, amount: Amount) -> No
 
 @resolves("Mutation", "orderCancel")
 def order_cancel(
-    _: Any, info: GraphQLResolveInfo, orderId: str, restock: bool, reason: str,
-    refund: bool | None = None, refundMethod: Record | None = None,
-    notifyCustomer: bool = False, staffNote: str | None = None,
+    _: Any,
+    info: GraphQLResolveInfo,
+    orderId: str,
+    restock: bool,
+    reason: str,
+    refund: bool | None = None,
+    refundMethod: Record | None = None,
+    notifyCustomer: bool = False,
+    staffNote: str | None = None,
 ) -> dict[str, Any]:
     context = ctx(info)
     order = find_order(context.shop, orderId)

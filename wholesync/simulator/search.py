@@ -73,7 +73,7 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         token = self.take()
-        if token == "NOT":
+        if token == "NOT" or (token == "-" and self.peek() == "("):
             return Not(self.parse_unary())
         if token == "(":
             inner = self.parse_or()

@@ -38,24 +38,77 @@ LOCATIONS = [
 VENDORS = ["Harbor & Pine", "Harbor & Pine", "Harbor & Pine", "Pine Studio", "Northline Goods"]
 # product type -> (nouns, sizes, base price, tag)
 TYPES: dict[str, tuple[list[str], list[str], int]] = {
-    "Shirts": (["Shirt", "Oxford", "Overshirt", "Camp Shirt"], ["XS", "S", "M", "L", "XL", "XXL"], 68),
-    "Dresses": (["Dress", "Slip Dress", "Wrap Dress", "Shirtdress"], ["XS", "S", "M", "L", "XL"], 128),
+    "Shirts": (
+        ["Shirt", "Oxford", "Overshirt", "Camp Shirt"],
+        ["XS", "S", "M", "L", "XL", "XXL"],
+        68,
+    ),
+    "Dresses": (
+        ["Dress", "Slip Dress", "Wrap Dress", "Shirtdress"],
+        ["XS", "S", "M", "L", "XL"],
+        128,
+    ),
     "Knitwear": (["Sweater", "Cardigan", "Crewneck", "Vest"], ["XS", "S", "M", "L", "XL"], 98),
-    "Denim": (["Jean", "Denim Jacket", "Straight Jean", "Wide Leg Jean"], ["26", "28", "30", "32", "34", "36"], 118),
+    "Denim": (
+        ["Jean", "Denim Jacket", "Straight Jean", "Wide Leg Jean"],
+        ["26", "28", "30", "32", "34", "36"],
+        118,
+    ),
     "Outerwear": (["Coat", "Parka", "Chore Coat", "Trench"], ["S", "M", "L", "XL"], 228),
-    "Trousers": (["Trouser", "Chino", "Pleated Pant", "Drawstring Pant"], ["28", "30", "32", "34", "36"], 88),
+    "Trousers": (
+        ["Trouser", "Chino", "Pleated Pant", "Drawstring Pant"],
+        ["28", "30", "32", "34", "36"],
+        88,
+    ),
     "Accessories": (["Tote", "Scarf", "Beanie", "Belt", "Cap"], ["One Size"], 38),
 }
 ADJECTIVES = [
-    "Harbor", "Coastal", "Everyday", "Field", "Weekend", "Studio", "Meridian", "Ridge",
-    "Garment-Dyed", "Heritage", "Lakeside", "Relaxed", "Tailored", "Boxy", "Cropped", "Atlas",
+    "Harbor",
+    "Coastal",
+    "Everyday",
+    "Field",
+    "Weekend",
+    "Studio",
+    "Meridian",
+    "Ridge",
+    "Garment-Dyed",
+    "Heritage",
+    "Lakeside",
+    "Relaxed",
+    "Tailored",
+    "Boxy",
+    "Cropped",
+    "Atlas",
 ]
-MATERIALS = ["Linen", "Cotton", "Merino", "Cashmere", "Twill", "Poplin", "Corduroy", "Canvas",
-             "Selvedge", "Flannel", "Wool", "Hemp", "Seersucker", "Organic Cotton"]
+MATERIALS = [
+    "Linen",
+    "Cotton",
+    "Merino",
+    "Cashmere",
+    "Twill",
+    "Poplin",
+    "Corduroy",
+    "Canvas",
+    "Selvedge",
+    "Flannel",
+    "Wool",
+    "Hemp",
+    "Seersucker",
+    "Organic Cotton",
+]
 COLORS = [
-    ("Navy", "NAV"), ("Black", "BLK"), ("Ecru", "ECR"), ("Olive", "OLV"), ("Rust", "RST"),
-    ("Sky", "SKY"), ("Charcoal", "CHR"), ("Sand", "SND"), ("Forest", "FOR"), ("Plum", "PLM"),
-    ("Indigo", "IND"), ("Stone", "STN"),
+    ("Navy", "NAV"),
+    ("Black", "BLK"),
+    ("Ecru", "ECR"),
+    ("Olive", "OLV"),
+    ("Rust", "RST"),
+    ("Sky", "SKY"),
+    ("Charcoal", "CHR"),
+    ("Sand", "SND"),
+    ("Forest", "FOR"),
+    ("Plum", "PLM"),
+    ("Indigo", "IND"),
+    ("Stone", "STN"),
 ]
 SEASONS = ["SS25", "FW25", "SS26", "FW26", "Core"]
 DAY = 86400
@@ -165,7 +218,9 @@ def seed_products(shop: Shop, rng: random.Random, spec: SeedSpec, locations: lis
         style = f"{prefix}{index + 100}"
         image_of: dict[str, int] = {}
         for color, code in colors:
-            media = add_image(shop, product, f"{cdn}/{handle}-{code.lower()}.jpg", title, created_at)
+            media = add_image(
+                shop, product, f"{cdn}/{handle}-{code.lower()}.jpg", title, created_at
+            )
             image_of[color] = int(media["id"].rsplit("/", 1)[1])
         for color, code in colors:
             for size in sizes:
@@ -200,7 +255,13 @@ def _metafields(shop: Shop, rng: random.Random, product: Record, price: int) -> 
             variant = shop.variants[number]
             wholesale = money(float(variant["price"]) * 0.5)
             new_metafield(
-                shop, variant["id"], "wholesync", "wholesale_price", "number_decimal", wholesale, now
+                shop,
+                variant["id"],
+                "wholesync",
+                "wholesale_price",
+                "number_decimal",
+                wholesale,
+                now,
             )
     if rng.random() < 0.9:
         active = "false" if rng.random() < 0.06 else "true"
