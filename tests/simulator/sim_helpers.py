@@ -15,6 +15,7 @@ import httpx
 
 from wholesync.simulator.server import RunningSimulator
 
+PRODUCTS = "{ products(first: 5) { nodes { id variants(first: 5) { nodes { id sku } } } } }"
 SUBSCRIBE = """
 mutation Subscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
@@ -123,7 +124,8 @@ class SimShop:
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()
         assert "errors" not in answer, answer
-        return answer["data"]
+        data: dict[str, Any] = answer["data"]
+        return data
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = f"{self.sim.url}/__sim/shops/{self.handle}{path}"
@@ -153,3 +155,39 @@ def open_shop(sim: RunningSimulator, **spec: Any) -> Iterator[SimShop]:
     with httpx.Client(headers={"X-Shopify-Access-Token": token}, timeout=30) as client:
         yield SimShop(sim, handle, token, secret, client)
     httpx.delete(f"{sim.url}/__sim/shops/{handle}", timeout=30)
+
+
+def serve_receiver() -> Iterator[Receiver]:
+    """A receiver for one test, shut down afterwards."""
+    running = start_receiver()
+    yield running
+    running.server.shutdown()
+    running.server.server_close()
+
+
+def number(gid: str) -> str:
+    return gid.rsplit("/", 1)[-1]
+
+
+def first_product(shop: SimShop) -> dict[str, Any]:
+    product: dict[str, Any] = shop.gql(PRODUCTS)["products"]["nodes"][0]
+    return product
+
+
+def update_first_product(shop: SimShop, title: str = "New") -> None:
+    """The merchant renames a product: one products/update event."""
+    shop.control("POST", f"/products/{number(first_product(shop)['id'])}", {"title": title})
+
+
+def settled(shop: SimShop, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+    """The delivery log once ``count`` entries have reached a final state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = [
+            entry
+            for entry in shop.deliveries()
+            if entry["status"] in ("delivered", "failed", "dropped")
+        ]
+        if len(done) >= count or time.monotonic() > deadline:
+            return done
+        time.sleep(0.02)

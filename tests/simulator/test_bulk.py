@@ -408,3 +408,25 @@ def test_finish_webhook_reports_the_outcome(shop: SimShop, receiver: Receiver) -
         "status": "completed",
         "type": "query",
     }
+
+
+def test_fragments_and_aliases_are_exported_like_plain_selections(shop: SimShop) -> None:
+    query = """
+    query Export {
+      items: products(sortKey: TITLE, reverse: true) {
+        edges { node { ...Fields } }
+      }
+    }
+    fragment Fields on Product {
+      id
+      name: title
+      ... on Product { skus: variants { edges { node { id code: sku } } } }
+    }
+    """
+    rows = lines(download(finished(shop, started(shop, query)["id"])))
+    roots = [r for r in rows if "__parentId" not in r]
+    assert [list(r) for r in roots[:1]] == [["id", "name"]]
+    names = [r["name"].lower() for r in roots]
+    assert names == sorted(names, reverse=True)
+    children = [r for r in rows if "__parentId" in r]
+    assert children and all(list(r) == ["id", "code", "__parentId"] for r in children)

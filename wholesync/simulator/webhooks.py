@@ -13,6 +13,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 import random
 import threading
 import uuid
@@ -29,6 +30,7 @@ from .registry import PAYLOADS, Context, webhook_payload
 from .store import Record, Shop, Store
 from .webhook_rules import filter_matches, include_fields, topic_enum
 
+log = logging.getLogger(__name__)
 USER_AGENT = "Shopify-Captain-Hook"
 DEFAULT_API_VERSION = "2026-07"
 LOG_LIMIT = 10_000
@@ -102,7 +104,11 @@ class Dispatcher:
             subscriptions = [s for s in shop.webhook_subscriptions.values() if s["topic"] == enum]
             if not subscriptions:
                 return
-            payload = build(shop, record)
+            try:
+                payload = build(shop, record)
+            except Exception:  # a broken body must not fail the request that caused the event
+                log.exception("building the %s webhook body failed", topic)
+                return
         faults = shop.faults
         event_id = str(uuid.uuid4())
         triggered_at = datetime.fromtimestamp(shop.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
