@@ -22,7 +22,7 @@ from graphql import (
 
 from tests.conftest import shared_path
 from tests.simulator.sim_helpers import Receiver, SimShop, open_shop, start_receiver
-from wholesync.simulator import engine
+from wholesync.simulator.api import engine
 from wholesync.simulator.server import RunningSimulator
 
 OPERATION = "id status type errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl query"  # noqa: E501

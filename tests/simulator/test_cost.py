@@ -16,7 +16,7 @@ from graphql import (
 )
 
 from tests.conftest import shared_path
-from wholesync.simulator.cost import CostCalculator, page_factor
+from wholesync.simulator.api.cost import CostCalculator, page_factor
 from wholesync.simulator.server import RunningSimulator
 
 

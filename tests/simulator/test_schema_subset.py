@@ -23,7 +23,7 @@ from graphql import (
     validate_schema,
 )
 
-from wholesync.simulator import engine
+from wholesync.simulator.api import engine
 
 pytestmark = pytest.mark.shared
 
@@ -65,7 +65,7 @@ BUILT_IN_DIRECTIVES = {d.name for d in specified_directives}
 
 
 def our_sdl() -> str:
-    return resources.files("wholesync.simulator").joinpath("schema.graphql").read_text()
+    return resources.files("wholesync.simulator.api").joinpath("schema.graphql").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from graphql import GraphQLError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wholesync.simulator.pagination import MAX_PAGE, connection
-from wholesync.simulator.search import matches, parse
+from wholesync.simulator.api.pagination import MAX_PAGE, connection
+from wholesync.simulator.api.search import matches, parse
 
 FIELDS = {
     "tag": lambda r: r["tags"],

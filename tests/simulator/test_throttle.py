@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from tests.conftest import shared_path
+from wholesync.simulator.api.throttle import PLANS, LeakyBucket
 from wholesync.simulator.clock import ManualClock
 from wholesync.simulator.server import RunningSimulator, start_in_thread
-from wholesync.simulator.throttle import PLANS, LeakyBucket
 
 # One page of 250 products with 250 variants each: 2 + 9 * (1 + 2 + 9) = 110 points requested.
 EXPENSIVE = "{ products(first: 250) { nodes { id variants(first: 250) { nodes { id sku } } } } }"

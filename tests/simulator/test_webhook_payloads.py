@@ -20,7 +20,7 @@ from tests.simulator.sim_helpers import (
     serve_receiver,
     update_first_product,
 )
-from wholesync.simulator import engine
+from wholesync.simulator.api import engine
 from wholesync.simulator.registry import PAYLOADS
 from wholesync.simulator.server import RunningSimulator
 

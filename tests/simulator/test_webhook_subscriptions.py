@@ -21,8 +21,8 @@ from tests.simulator.sim_helpers import (
     update_first_product,
 )
 from wholesync.simulator.server import RunningSimulator
-from wholesync.simulator.webhook_rules import address_problem
-from wholesync.simulator.webhooks import sign
+from wholesync.simulator.webhooks.dispatcher import sign
+from wholesync.simulator.webhooks.rules import address_problem
 
 DELETE = """
 mutation Delete($id: ID!) {

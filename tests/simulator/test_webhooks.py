@@ -27,7 +27,7 @@ from tests.simulator.sim_helpers import (
 )
 from wholesync.simulator.server import RunningSimulator
 from wholesync.simulator.store import Store
-from wholesync.simulator.webhooks import Dispatcher, sign
+from wholesync.simulator.webhooks.dispatcher import Dispatcher, sign
 
 TRIGGERED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 

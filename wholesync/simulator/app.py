@@ -18,12 +18,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from . import engine
-from .clock import Clock, system_clock
-from .control import control_routes
-from .registry import Context
-from .store import Store
-from .webhooks import Dispatcher
+from wholesync.simulator.api import engine
+from wholesync.simulator.clock import Clock, system_clock
+from wholesync.simulator.control import control_routes
+from wholesync.simulator.registry import Context
+from wholesync.simulator.store import Store
+from wholesync.simulator.webhooks.dispatcher import Dispatcher
 
 API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 INVALID_TOKEN = {

@@ -14,15 +14,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import engine
-from .faults import Faults
-from .registry import Context
-from .seed import SeedSpec, seed_shop
-from .store import LEGACY_TOKEN_TTL, Shop
-from .throttle import PLANS
+from wholesync.simulator.api import engine
+from wholesync.simulator.api.throttle import PLANS
+from wholesync.simulator.faults import Faults
+from wholesync.simulator.registry import Context
+from wholesync.simulator.seed import SeedSpec, seed_shop
+from wholesync.simulator.store import LEGACY_TOKEN_TTL, Shop
 
 if TYPE_CHECKING:
-    from .app import Simulator
+    from wholesync.simulator.app import Simulator
 
 
 class ControlError(Exception):

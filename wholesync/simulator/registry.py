@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from .store import Shop, Store
+from wholesync.simulator.store import Shop, Store
 
 Resolver = Callable[..., Any]
 

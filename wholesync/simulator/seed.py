@@ -6,9 +6,9 @@ import random
 
 from pydantic import BaseModel, Field
 
-from .seed_catalog import seed_catalog
-from .seed_customers import seed_customers
-from .store import Shop
+from wholesync.simulator.catalog.seed import seed_catalog
+from wholesync.simulator.customers.seed import seed_customers
+from wholesync.simulator.store import Shop
 
 
 class SeedSpec(BaseModel):

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from .app import Simulator, create_app
-from .clock import Clock, system_clock
+from wholesync.simulator.app import Simulator, create_app
+from wholesync.simulator.clock import Clock, system_clock
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -6,9 +6,9 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from .ids import parse_gid
-from .registry import NODE_LOOKUPS, ctx, resolves
-from .store import Shop
+from wholesync.simulator.ids import parse_gid
+from wholesync.simulator.registry import NODE_LOOKUPS, ctx, resolves
+from wholesync.simulator.store import Shop
 
 
 def find_node(shop: Shop, value: str) -> dict[str, Any] | None:

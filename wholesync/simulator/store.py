@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .clock import Clock, iso, system_clock
-from .faults import Faults
-from .ids import gid
-from .throttle import PLANS, LeakyBucket, Plan
+from wholesync.simulator.api.throttle import PLANS, LeakyBucket, Plan
+from wholesync.simulator.clock import Clock, iso, system_clock
+from wholesync.simulator.faults import Faults
+from wholesync.simulator.ids import gid
 
 Record = dict[str, Any]
 

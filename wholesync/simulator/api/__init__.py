@@ -1,0 +1,1 @@
+"""The GraphQL surface: schema, execution, cost and throttling, errors, paging and search."""

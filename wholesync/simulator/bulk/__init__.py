@@ -1,0 +1,1 @@
+"""Bulk operations: run a query over the whole shop and serve its JSONL."""

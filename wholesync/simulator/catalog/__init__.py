@@ -1,0 +1,1 @@
+"""Products, variants, collections, media, locations and inventory."""

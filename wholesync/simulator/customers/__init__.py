@@ -1,0 +1,1 @@
+"""Customers, their addresses, search and validation."""

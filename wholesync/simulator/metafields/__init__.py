@@ -1,0 +1,1 @@
+"""Metafields on every owner type, and their value types."""

@@ -1,0 +1,1 @@
+"""Orders, draft orders, fulfillment orders and fulfillments."""

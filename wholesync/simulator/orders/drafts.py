@@ -1,0 +1,141 @@
+"""Draft orders over GraphQL: ``draftOrder``, ``draftOrderCreate`` and ``draftOrderComplete``,
+plus the merchant's "create draft" action used to set up state for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from wholesync.simulator.api.errors import user_error
+from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.control import ControlError, merchant_action
+from wholesync.simulator.ids import gid
+from wholesync.simulator.orders.create import place
+from wholesync.simulator.orders.draft_model import DraftProblem, build_draft, order_spec
+from wholesync.simulator.orders.input import InputProblem, number_of
+from wholesync.simulator.registry import Context, ctx, node_type, resolves
+from wholesync.simulator.store import Record, Shop
+
+
+@node_type("DraftOrder")
+def _draft_node(shop: Shop, number: int) -> Record | None:
+    return shop.draft_orders.get(number)
+
+
+def _number(record: Record) -> int:
+    return int(record["id"].rsplit("/", 1)[1])
+
+
+def find_draft(shop: Shop, value: Any) -> Record | None:
+    number = number_of(value, "DraftOrder")
+    return shop.draft_orders.get(number) if number is not None else None
+
+
+@resolves("QueryRoot", "draftOrder")
+def resolve_draft_order(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
+    return find_draft(ctx(info).shop, id)
+
+
+@resolves("DraftOrder", "lineItems")
+def draft_line_items(draft: Record, info: GraphQLResolveInfo, **args: Any) -> Any:
+    return connection(draft["_line_items"], args, number=_number)
+
+
+@resolves("DraftOrder", "customer")
+def draft_customer(draft: Record, info: GraphQLResolveInfo) -> Record | None:
+    number = draft["_customer"]
+    return ctx(info).shop.customers.get(number) if number is not None else None
+
+
+@resolves("DraftOrder", "order")
+def draft_order_order(draft: Record, info: GraphQLResolveInfo) -> Record | None:
+    number = draft["_order"]
+    return ctx(info).shop.orders.get(number) if number is not None else None
+
+
+@resolves("DraftOrderLineItem", "variant")
+def draft_line_variant(line: Record, info: GraphQLResolveInfo) -> Record | None:
+    return ctx(info).shop.variants.get(line["_variant"]) if line["_variant"] else None
+
+
+@resolves("DraftOrderLineItem", "product")
+def draft_line_product(line: Record, info: GraphQLResolveInfo) -> Record | None:
+    return ctx(info).shop.products.get(line["_product"]) if line["_product"] else None
+
+
+def create_draft(shop: Shop, given: Record) -> Record:
+    draft = build_draft(shop, given)
+    shop.draft_orders[_number(draft)] = draft
+    return draft
+
+
+@resolves("Mutation", "draftOrderCreate")
+def draft_order_create(_: Any, info: GraphQLResolveInfo, input: Record) -> dict[str, Any]:
+    try:
+        draft = create_draft(ctx(info).shop, input)
+    except DraftProblem as problem:
+        return {"draftOrder": None, "userErrors": [problem.error]}
+    return {"draftOrder": draft, "userErrors": []}
+
+
+def complete_draft(
+    context: Context, draft: Record, payment_pending: bool, gateway: str | None
+) -> list[dict[str, Any]]:
+    """Turn an open draft into an order; the userErrors Shopify answers with, if any."""
+    shop = context.shop
+    if draft["status"] == "COMPLETED":
+        return [user_error(None, "This order has been paid")]
+    if gateway is not None:
+        return [user_error(None, "Invalid payment gateway")]
+    try:
+        order = place(context, order_spec(draft, payment_pending))
+    except InputProblem as problem:
+        return [user_error(None, problem.error["message"])]
+    now = shop.now()
+    draft.update(status="COMPLETED", completedAt=now, updatedAt=now, _order=_number(order))
+    return []
+
+
+@resolves("Mutation", "draftOrderComplete")
+def draft_order_complete(
+    _: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+    paymentPending: bool | None = False,
+    paymentGatewayId: str | None = None,
+    sourceName: str | None = None,
+) -> dict[str, Any]:
+    context = ctx(info)
+    draft = find_draft(context.shop, id)
+    if draft is None:
+        return {"draftOrder": None, "userErrors": [user_error(["id"], "Draft order not found")]}
+    errors = complete_draft(context, draft, bool(paymentPending), paymentGatewayId)
+    return {"draftOrder": draft, "userErrors": errors}
+
+
+def draft_summary(draft: Record) -> dict[str, Any]:
+    return {
+        "id": draft["id"],
+        "name": draft["name"],
+        "status": draft["status"],
+        "email": draft["email"],
+        "totalPrice": draft["totalPriceSet"]["shopMoney"]["amount"],
+        "orderId": gid("Order", draft["_order"]) if draft["_order"] else None,
+    }
+
+
+@merchant_action("POST", "/draft_orders")
+def merchant_create_draft(context: Context, params: dict[str, str], body: dict[str, Any]) -> Any:
+    """The merchant drafts an order in the admin (body: ``DraftOrderInput`` as JSON)."""
+    if not isinstance(body.get("lineItems", []), list):
+        raise ControlError(422, "INVALID_INPUT", "lineItems must be a list.")
+    try:
+        for line in body.get("lineItems", []):
+            line.setdefault("quantity", 1)
+        draft = create_draft(context.shop, body)
+    except DraftProblem as problem:
+        raise ControlError(422, "INVALID_INPUT", problem.error["message"]) from problem
+    except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as exc:
+        raise ControlError(422, "INVALID_INPUT", f"Malformed draft order: {exc}") from exc
+    return draft_summary(draft)
