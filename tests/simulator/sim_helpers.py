@@ -12,7 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import orjson
 
+from tests.conftest import shared_path
 from wholesync.simulator.server import RunningSimulator
 
 PRODUCTS = "{ products(first: 5) { nodes { id variants(first: 5) { nodes { id sku } } } } }"
@@ -157,12 +159,10 @@ def open_shop(sim: RunningSimulator, **spec: Any) -> Iterator[SimShop]:
     httpx.delete(f"{sim.url}/__sim/shops/{handle}", timeout=30)
 
 
-def serve_receiver() -> Iterator[Receiver]:
-    """A receiver for one test, shut down afterwards."""
-    running = start_receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+def documented_example(topic: str) -> Any:
+    """The body of Shopify's documented example for a webhook topic such as ``products/update``."""
+    example = shared_path("shopify", "webhooks", *topic.split("/"), "docs_example_2026-01.json")
+    return orjson.loads(example.read_bytes())["response"]
 
 
 def number(gid: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from graphql import (
 )
 
 from tests.conftest import shared_path
-from tests.simulator.sim_helpers import Receiver, SimShop, open_shop, start_receiver
+from tests.simulator.sim_helpers import Receiver, SimShop, documented_example, open_shop
 from wholesync.simulator.api import engine
 from wholesync.simulator.server import RunningSimulator
 
@@ -381,19 +380,8 @@ def test_a_top_level_node_is_refused_twice_over(shop: SimShop) -> None:
 # --- the finish webhook -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = start_receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
-
-
 def test_finish_webhook_reports_the_outcome(shop: SimShop, receiver: Receiver) -> None:
-    example: Path = shared_path(
-        "shopify", "webhooks", "bulk_operations", "finish", "docs_example_2026-01.json"
-    )
-    documented = orjson.loads(example.read_bytes())["response"]
+    documented = documented_example("bulk_operations/finish")
     shop.subscribe("BULK_OPERATIONS_FINISH", receiver.url)
     operation = started(shop, PRODUCTS_WITH_VARIANTS)
     [got] = receiver.wait(1, topic="bulk_operations/finish")

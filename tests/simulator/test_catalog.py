@@ -8,8 +8,13 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import shared_path
-from tests.simulator.sim_helpers import SimShop, open_shop, start_receiver
+from tests.simulator.sim_helpers import (
+    Receiver,
+    SimShop,
+    documented_example,
+    open_shop,
+    start_receiver,
+)
 from wholesync.simulator.server import RunningSimulator
 
 PAGE = """
@@ -235,13 +240,8 @@ def test_merchant_creates_edits_and_deletes_a_product(shop: SimShop) -> None:
     receiver.server.shutdown()
 
 
-def test_product_webhook_has_the_documented_keys(shop: SimShop) -> None:
-    example = orjson.loads(
-        shared_path(
-            "shopify", "webhooks", "products", "update", "docs_example_2026-01.json"
-        ).read_bytes()
-    )["response"]
-    receiver = start_receiver()
+def test_product_webhook_has_the_documented_keys(shop: SimShop, receiver: Receiver) -> None:
+    example = documented_example("products/update")
     shop.subscribe("PRODUCTS_UPDATE", receiver.url)
     product = shop.control("GET", "/products")[0]
     shop.control("POST", f"/products/{product['id'].rsplit('/', 1)[1]}", {"vendor": "Pine Studio"})
@@ -249,7 +249,6 @@ def test_product_webhook_has_the_documented_keys(shop: SimShop) -> None:
     assert set(body) == set(example)
     assert set(body["variants"][0]) == set(example["variants"][0])
     assert body["images"] and body["media"] and body["options"]
-    receiver.server.shutdown()
 
 
 def test_bad_merchant_input_is_a_clear_4xx(shop: SimShop) -> None:

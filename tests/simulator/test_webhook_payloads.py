@@ -3,7 +3,7 @@ with the keys of Shopify's documented example body."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +14,13 @@ from tests.conftest import shared_path
 from tests.simulator.sim_helpers import (
     Receiver,
     SimShop,
+    documented_example,
     first_product,
     number,
-    open_shop,
-    serve_receiver,
     update_first_product,
 )
 from wholesync.simulator.api import engine
 from wholesync.simulator.registry import PAYLOADS
-from wholesync.simulator.server import RunningSimulator
 
 CUSTOMERS = "{ customers(first: 1) { nodes { id } } }"
 FULFILL = """
@@ -35,16 +33,6 @@ mutation Bulk($q: String!) {
   bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { field message } }
 }
 """
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    yield from serve_receiver()
-
-
-@pytest.fixture
-def shop(simulator: RunningSimulator) -> Iterator[SimShop]:
-    yield from open_shop(simulator, products=2, customers=2)
 
 
 def _stock(shop: SimShop, sku: str) -> None:
@@ -200,10 +188,7 @@ def test_delivered_body_has_the_documented_keys(
     engine.schema()  # imports every domain, so each registers its payload builders
     if topic not in PAYLOADS:
         pytest.skip(f"no payload builder is registered for {topic} yet")
-    example_file = shared_path(
-        "shopify", "webhooks", *topic.split("/"), "docs_example_2026-01.json"
-    )
-    expected = orjson.loads(example_file.read_bytes())["response"] or EMPTY_EXAMPLES[topic]
+    expected = documented_example(topic) or EMPTY_EXAMPLES[topic]
     shop.subscribe(topic.replace("/", "_").upper(), receiver.url)
     TRIGGERS[topic](shop)
     got = receiver.wait(1, topic=topic)[0]

@@ -4,7 +4,6 @@ deleting, includeFields and filter, and the app/uninstalled flow."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -16,8 +15,6 @@ from tests.simulator.sim_helpers import (
     SimShop,
     first_product,
     number,
-    open_shop,
-    serve_receiver,
     update_first_product,
 )
 from wholesync.simulator.server import RunningSimulator
@@ -29,16 +26,6 @@ mutation Delete($id: ID!) {
   webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } }
 }
 """
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    yield from serve_receiver()
-
-
-@pytest.fixture
-def shop(simulator: RunningSimulator) -> Iterator[SimShop]:
-    yield from open_shop(simulator, products=2, customers=2)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -19,8 +18,6 @@ from tests.simulator.sim_helpers import (
     SimShop,
     first_product,
     number,
-    open_shop,
-    serve_receiver,
     settled,
     start_receiver,
     update_first_product,
@@ -30,16 +27,6 @@ from wholesync.simulator.store import Store
 from wholesync.simulator.webhooks.dispatcher import Dispatcher, sign
 
 TRIGGERED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    yield from serve_receiver()
-
-
-@pytest.fixture
-def shop(simulator: RunningSimulator) -> Iterator[SimShop]:
-    yield from open_shop(simulator, products=2, customers=2)
 
 
 @pytest.fixture

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 GID_PREFIX = "gid://shopify/"
 
 
 def gid(type_name: str, number: int) -> str:
     return f"{GID_PREFIX}{type_name}/{number}"
+
+
+def record_ids(type_name: str, number: int) -> dict[str, Any]:
+    """The keys a stored record starts with: its type, gid and ``legacyResourceId``."""
+    return {"__typename": type_name, "id": gid(type_name, number), "legacyResourceId": str(number)}
 
 
 def parse_gid(value: str) -> tuple[str, int] | None:

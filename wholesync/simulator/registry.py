@@ -12,6 +12,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from wholesync.simulator.ids import parse_gid
 from wholesync.simulator.store import Shop, Store
 
 Resolver = Callable[..., Any]
@@ -53,16 +54,33 @@ def ctx(info: GraphQLResolveInfo) -> Context:
 
 NodeLookup = Callable[[Shop, int], dict[str, Any] | None]
 NODE_LOOKUPS: dict[str, NodeLookup] = {}
+Table = Callable[[Shop], dict[int, dict[str, Any]]]
 
 
-def node_type(type_name: str) -> Callable[[NodeLookup], NodeLookup]:
-    """Register how ``node(id:)`` and ``nodes(ids:)`` find a record of ``type_name``."""
+def node_table(type_name: str, table: Table) -> None:
+    """Let ``node(id:)`` and ``nodes(ids:)`` find ``type_name`` records by number in ``table``."""
+    NODE_LOOKUPS[type_name] = lambda shop, number: table(shop).get(number)
 
-    def register(fn: NodeLookup) -> NodeLookup:
-        NODE_LOOKUPS[type_name] = fn
-        return fn
 
-    return register
+def root_record(field_name: str, type_name: str) -> None:
+    """Serve ``QueryRoot.<field_name>(id:)`` through the node lookup of ``type_name``."""
+
+    def resolve(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
+        parsed = parse_gid(id)
+        if parsed is None or parsed[0] != type_name:
+            return None
+        return NODE_LOOKUPS[type_name](ctx(info).shop, parsed[1])
+
+    resolves("QueryRoot", field_name)(resolve)
+
+
+def relation(type_name: str, field_name: str, table: Table, key: str) -> None:
+    """Serve ``<type_name>.<field_name>`` as the ``table`` record numbered ``record[key]``."""
+
+    def resolve(record: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+        return table(ctx(info).shop).get(record[key])
+
+    resolves(type_name, field_name)(resolve)
 
 
 PayloadBuilder = Callable[[Shop, dict[str, Any]], dict[str, Any]]

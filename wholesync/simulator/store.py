@@ -18,7 +18,7 @@ from typing import Any
 from wholesync.simulator.api.throttle import PLANS, LeakyBucket, Plan
 from wholesync.simulator.clock import Clock, iso, system_clock
 from wholesync.simulator.faults import Faults
-from wholesync.simulator.ids import gid
+from wholesync.simulator.ids import gid, record_ids
 
 Record = dict[str, Any]
 
@@ -34,6 +34,14 @@ QUANTITY_NAMES = (
     "reserved",
     "safety_stock",
 )
+
+
+def add_record(table: dict[int, Record], type_name: str, number: int, fields: Record) -> Record:
+    """Store a new ``type_name`` record under ``number``: its ids, then ``fields``."""
+    record = record_ids(type_name, number)
+    record.update(fields)
+    table[number] = record
+    return record
 
 
 @dataclass

@@ -95,3 +95,10 @@ def connection(
             "endCursor": edges[-1]["cursor"] if edges else None,
         },
     }
+
+
+def count_payload(total: int, limit: int | None = None) -> dict[str, Any]:
+    """A ``Count``: exactly ``total``, or at least ``limit`` when ``total`` exceeds it."""
+    if limit is not None and total > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": total, "precision": "EXACT"}

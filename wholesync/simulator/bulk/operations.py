@@ -20,7 +20,7 @@ from wholesync.simulator.bulk import query as bulk_query
 from wholesync.simulator.bulk.export import DEFAULT_RUNNING_SECONDS, Export
 from wholesync.simulator.control import inspector, merchant_action
 from wholesync.simulator.ids import gid, parse_gid
-from wholesync.simulator.registry import Context, ctx, node_type, resolves, webhook_payload
+from wholesync.simulator.registry import Context, ctx, node_table, resolves, webhook_payload
 from wholesync.simulator.store import Record, Shop
 
 IN_PROGRESS = ("CREATED", "RUNNING", "CANCELING")
@@ -47,9 +47,7 @@ def public(record: Record) -> Record:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-@node_type("BulkOperation")
-def _operation_node(shop: Shop, number: int) -> Record | None:
-    return shop.bulk_operations.get(number)
+node_table("BulkOperation", lambda shop: shop.bulk_operations)
 
 
 def _find(shop: Shop, value: str) -> Record | None:

@@ -25,7 +25,7 @@ from wholesync.simulator.control import ControlError, inspector, merchant_action
 from wholesync.simulator.ids import gid, parse_gid
 from wholesync.simulator.metafields.model import digest, find_metafield, new_metafield
 from wholesync.simulator.registry import Context
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 Strict = ConfigDict(extra="forbid")
 
@@ -288,10 +288,7 @@ def create_collection(context: Context, params: dict[str, str], body: dict[str, 
             raise ControlError(404, "PRODUCT_NOT_FOUND", f"No product {value!r}.")
         members.append(parsed[1])
     number = shop.next_number()
-    shop.collections[number] = {
-        "__typename": "Collection",
-        "id": gid("Collection", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "title": spec.title,
         "handle": handleize(spec.handle or spec.title),
         "descriptionHtml": "",
@@ -300,6 +297,7 @@ def create_collection(context: Context, params: dict[str, str], body: dict[str, 
         "updatedAt": shop.now(),
         "_products": members,
     }
+    add_record(shop.collections, "Collection", number, fields)
     for member in members:
         shop.products[member]["_collections"].append(number)
     return {"collection": {"id": gid("Collection", number)}}

@@ -9,12 +9,20 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 from pydantic import BaseModel, Field, model_validator
 
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.api.search import FieldGetter, matches, parse
 from wholesync.simulator.catalog.inventory_model import level_payload, level_record, set_quantity
 from wholesync.simulator.control import ControlError, inspector, merchant_action
 from wholesync.simulator.ids import gid, parse_gid
-from wholesync.simulator.registry import Context, ctx, node_type, resolves, webhook_payload
+from wholesync.simulator.registry import (
+    Context,
+    ctx,
+    node_table,
+    relation,
+    resolves,
+    root_record,
+    webhook_payload,
+)
 from wholesync.simulator.store import QUANTITY_NAMES, Record, Shop
 
 
@@ -26,14 +34,9 @@ def _shop(info: GraphQLResolveInfo) -> Shop:
     return ctx(info).shop
 
 
-@node_type("Location")
-def _location_node(shop: Shop, number: int) -> Record | None:
-    return shop.locations.get(number)
-
-
-@node_type("InventoryItem")
-def _item_node(shop: Shop, number: int) -> Record | None:
-    return shop.inventory_items.get(number)
+node_table("Location", lambda shop: shop.locations)
+node_table("InventoryItem", lambda shop: shop.inventory_items)
+root_record("inventoryItem", "InventoryItem")
 
 
 def _levels_of_item(shop: Shop, item: int, include_inactive: bool = False) -> list[Record]:
@@ -92,14 +95,6 @@ def item_search_fields(shop: Shop) -> dict[str, FieldGetter]:
     }
 
 
-@resolves("QueryRoot", "inventoryItem")
-def resolve_item(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    parsed = parse_gid(id)
-    if parsed is None or parsed[0] != "InventoryItem":
-        return None
-    return _shop(info).inventory_items.get(parsed[1])
-
-
 @resolves("QueryRoot", "inventoryItems")
 def resolve_items(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     shop = _shop(info)
@@ -128,7 +123,7 @@ def item_level(item: Record, info: GraphQLResolveInfo, locationId: str, **_: Any
 
 @resolves("InventoryItem", "locationsCount")
 def item_locations_count(item: Record, info: GraphQLResolveInfo) -> dict[str, Any]:
-    return {"count": len(_levels_of_item(_shop(info), _number(item))), "precision": "EXACT"}
+    return count_payload(len(_levels_of_item(_shop(info), _number(item))))
 
 
 @resolves("InventoryItem", "measurement")
@@ -144,9 +139,7 @@ def item_unit_cost(item: Record, info: GraphQLResolveInfo) -> dict[str, Any] | N
     return {"amount": str(float(cost)), "currencyCode": _shop(info).currency}
 
 
-@resolves("InventoryItem", "variant")
-def item_variant(item: Record, info: GraphQLResolveInfo) -> Record | None:
-    return _shop(info).variants.get(item["_variant"])
+relation("InventoryItem", "variant", lambda shop: shop.variants, "_variant")
 
 
 @resolves("InventoryItem", "variants")
@@ -158,14 +151,8 @@ def item_variants(item: Record, info: GraphQLResolveInfo, **args: Any) -> dict[s
 # InventoryLevel and Location -------------------------------------------------------------
 
 
-@resolves("InventoryLevel", "item")
-def level_item(level: Record, info: GraphQLResolveInfo) -> Record | None:
-    return _shop(info).inventory_items.get(level["_item"])
-
-
-@resolves("InventoryLevel", "location")
-def level_location(level: Record, info: GraphQLResolveInfo) -> Record | None:
-    return _shop(info).locations.get(level["_location"])
+relation("InventoryLevel", "item", lambda shop: shop.inventory_items, "_item")
+relation("InventoryLevel", "location", lambda shop: shop.locations, "_location")
 
 
 @resolves("InventoryLevel", "quantities")
@@ -266,12 +253,22 @@ class StockChange(BaseModel):
         return self
 
 
+def _by_gid(table: dict[int, Record], type_name: str, value: str, code: str, noun: str) -> int:
+    parsed = parse_gid(value)
+    if parsed and parsed[0] == type_name and parsed[1] in table:
+        return parsed[1]
+    raise ControlError(404, code, f"No {noun} {value!r}.")
+
+
 def _find_item(shop: Shop, change: StockChange) -> int:
     if change.inventoryItemId is not None:
-        parsed = parse_gid(change.inventoryItemId)
-        if parsed and parsed[0] == "InventoryItem" and parsed[1] in shop.inventory_items:
-            return parsed[1]
-        raise ControlError(404, "ITEM_NOT_FOUND", f"No inventory item {change.inventoryItemId!r}.")
+        return _by_gid(
+            shop.inventory_items,
+            "InventoryItem",
+            change.inventoryItemId,
+            "ITEM_NOT_FOUND",
+            "inventory item",
+        )
     for number, item in shop.inventory_items.items():
         if item["sku"] == change.sku:
             return number
@@ -280,10 +277,9 @@ def _find_item(shop: Shop, change: StockChange) -> int:
 
 def _find_location(shop: Shop, change: StockChange) -> int:
     if change.locationId is not None:
-        parsed = parse_gid(change.locationId)
-        if parsed and parsed[0] == "Location" and parsed[1] in shop.locations:
-            return parsed[1]
-        raise ControlError(404, "LOCATION_NOT_FOUND", f"No location {change.locationId!r}.")
+        return _by_gid(
+            shop.locations, "Location", change.locationId, "LOCATION_NOT_FOUND", "location"
+        )
     for number, location in shop.locations.items():
         if change.location is None or location["name"] == change.location:
             return number

@@ -13,7 +13,7 @@ from graphql import GraphQLError, GraphQLResolveInfo, GraphQLString, value_from_
 from wholesync.simulator.api.errors import user_error
 from wholesync.simulator.catalog.inventory_model import level_record, set_quantity
 from wholesync.simulator.ids import gid, gid_number, parse_gid
-from wholesync.simulator.registry import ctx, resolves
+from wholesync.simulator.registry import ctx, relation, resolves
 from wholesync.simulator.store import Record, Shop
 
 MAX_QUANTITY = 1_000_000_000
@@ -245,11 +245,5 @@ def group_changes(
     ]
 
 
-@resolves("InventoryChange", "item")
-def change_item(change: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.inventory_items.get(change["_item"])
-
-
-@resolves("InventoryChange", "location")
-def change_location(change: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.locations.get(change["_location"])
+relation("InventoryChange", "item", lambda shop: shop.inventory_items, "_item")
+relation("InventoryChange", "location", lambda shop: shop.locations, "_location")

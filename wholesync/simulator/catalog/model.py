@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wholesync.simulator.ids import gid
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 DEFAULT_OPTION = "Title"
 DEFAULT_VALUE = "Default Title"
@@ -77,10 +77,7 @@ def new_product(
                 "_value_numbers": [shop.next_number() for _ in values],
             }
         )
-    record: Record = {
-        "__typename": "Product",
-        "id": gid("Product", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "title": title,
         "handle": handle,
         "descriptionHtml": description_html,
@@ -98,8 +95,7 @@ def new_product(
         "_media": [],
         "_collections": [],
     }
-    shop.products[number] = record
-    return record
+    return add_record(shop.products, "Product", number, fields)
 
 
 def add_variant(
@@ -127,10 +123,7 @@ def add_variant(
             {"name": option["name"], "value": value, "_value_number": numbers.get(value, 0)}
         )
     title = " / ".join(values)
-    variant: Record = {
-        "__typename": "ProductVariant",
-        "id": gid("ProductVariant", number),
-        "legacyResourceId": str(number),
+    variant_fields: Record = {
         "title": title,
         "displayName": f"{product['title']} - {title}",
         "sku": sku,
@@ -147,11 +140,8 @@ def add_variant(
         "_inventory_item": item_number,
         "_image": None,
     }
-    shop.variants[number] = variant
-    shop.inventory_items[item_number] = {
-        "__typename": "InventoryItem",
-        "id": gid("InventoryItem", item_number),
-        "legacyResourceId": str(item_number),
+    variant = add_record(shop.variants, "ProductVariant", number, variant_fields)
+    item_fields: Record = {
         "sku": sku,
         "tracked": tracked,
         "requiresShipping": True,
@@ -164,6 +154,7 @@ def add_variant(
         "_weight": {"unit": "KILOGRAMS", "value": weight},
         "_cost": None,
     }
+    add_record(shop.inventory_items, "InventoryItem", item_number, item_fields)
     for location in locations:
         shop.ensure_level(item_number, location)
     product["_variants"].append(number)
@@ -195,10 +186,7 @@ def add_image(shop: Shop, product: Record, url: str, alt: str, now: str) -> Reco
 
 def new_location(shop: Shop, name: str, address: dict[str, Any], now: str) -> Record:
     number = shop.next_number()
-    record: Record = {
-        "__typename": "Location",
-        "id": gid("Location", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "name": name,
         "isActive": True,
         "fulfillsOnlineOrders": True,
@@ -218,8 +206,7 @@ def new_location(shop: Shop, name: str, address: dict[str, Any], now: str) -> Re
         "createdAt": now,
         "updatedAt": now,
     }
-    shop.locations[number] = record
-    return record
+    return add_record(shop.locations, "Location", number, fields)
 
 
 def location_address(

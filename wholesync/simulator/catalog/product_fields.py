@@ -8,10 +8,10 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.catalog.model import available_total
 from wholesync.simulator.ids import gid, parse_gid
-from wholesync.simulator.registry import ctx, resolves
+from wholesync.simulator.registry import ctx, relation, resolves
 from wholesync.simulator.store import Record, Shop
 
 _TAG = re.compile(r"<[^>]+>")
@@ -23,10 +23,6 @@ def _number(record: Record) -> int:
 
 def _shop(info: GraphQLResolveInfo) -> Shop:
     return ctx(info).shop
-
-
-def _count(total: int) -> dict[str, Any]:
-    return {"count": total, "precision": "EXACT"}
 
 
 def variants_of(shop: Shop, product: Record) -> list[Record]:
@@ -67,7 +63,7 @@ def product_variants(product: Record, info: GraphQLResolveInfo, **args: Any) -> 
 
 @resolves("Product", "variantsCount")
 def product_variants_count(product: Record, info: GraphQLResolveInfo) -> dict[str, Any]:
-    return _count(len(variants_of(_shop(info), product)))
+    return count_payload(len(variants_of(_shop(info), product)))
 
 
 @resolves("Product", "totalVariants")
@@ -117,7 +113,7 @@ def product_media(product: Record, info: GraphQLResolveInfo, **args: Any) -> dic
 
 @resolves("Product", "mediaCount")
 def product_media_count(product: Record, info: GraphQLResolveInfo) -> dict[str, Any]:
-    return _count(len(media_of(_shop(info), product)))
+    return count_payload(len(media_of(_shop(info), product)))
 
 
 @resolves("Product", "featuredMedia")
@@ -194,7 +190,7 @@ def product_preview_url(product: Record, info: GraphQLResolveInfo) -> str:
 
 
 def _publication_count(product: Record, info: GraphQLResolveInfo, **_: Any) -> dict[str, Any]:
-    return _count(1 if product["status"] == "ACTIVE" else 0)
+    return count_payload(1 if product["status"] == "ACTIVE" else 0)
 
 
 resolves("Product", "availablePublicationsCount")(_publication_count)
@@ -229,14 +225,8 @@ for _field, _value in (
 # ProductVariant --------------------------------------------------------------------------
 
 
-@resolves("ProductVariant", "product")
-def variant_product(variant: Record, info: GraphQLResolveInfo) -> Record | None:
-    return _shop(info).products.get(variant["_product"])
-
-
-@resolves("ProductVariant", "inventoryItem")
-def variant_inventory_item(variant: Record, info: GraphQLResolveInfo) -> Record | None:
-    return _shop(info).inventory_items.get(variant["_inventory_item"])
+relation("ProductVariant", "product", lambda shop: shop.products, "_product")
+relation("ProductVariant", "inventoryItem", lambda shop: shop.inventory_items, "_inventory_item")
 
 
 @resolves("ProductVariant", "inventoryQuantity")
@@ -268,6 +258,12 @@ def variant_media(variant: Record, info: GraphQLResolveInfo, **args: Any) -> dic
     return connection([image] if image else [], args, _number)
 
 
+@resolves("ProductVariant", "image")
+def variant_image(variant: Record, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any] | None:
+    media = _shop(info).media.get(variant.get("_image") or 0)
+    return image_of(media) if media else None
+
+
 # Collection ------------------------------------------------------------------------------
 
 
@@ -286,7 +282,7 @@ def collection_products(collection: Record, info: GraphQLResolveInfo, **args: An
 @resolves("Collection", "productsCount")
 def collection_products_count(collection: Record, info: GraphQLResolveInfo) -> dict[str, Any]:
     shop = _shop(info)
-    return _count(sum(1 for n in collection["_products"] if n in shop.products))
+    return count_payload(sum(1 for n in collection["_products"] if n in shop.products))
 
 
 @resolves("Collection", "hasProduct")

@@ -10,42 +10,22 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.api.search import FieldGetter, matches, parse
 from wholesync.simulator.catalog.model import available_total
-from wholesync.simulator.ids import parse_gid
-from wholesync.simulator.registry import ctx, node_type, resolves
+from wholesync.simulator.registry import ctx, node_table, resolves, root_record
 from wholesync.simulator.store import Record, Shop
 
 Getter = Callable[[Record], Iterable[Any]]
 
 
-def product_record(shop: Shop, value: str, type_name: str = "Product") -> Record | None:
-    parsed = parse_gid(value)
-    if parsed is None or parsed[0] != type_name:
-        return None
-    table = {"Product": shop.products, "ProductVariant": shop.variants}.get(type_name, {})
-    return table.get(parsed[1])
-
-
-@node_type("Product")
-def _product_node(shop: Shop, number: int) -> Record | None:
-    return shop.products.get(number)
-
-
-@node_type("ProductVariant")
-def _variant_node(shop: Shop, number: int) -> Record | None:
-    return shop.variants.get(number)
-
-
-@node_type("Collection")
-def _collection_node(shop: Shop, number: int) -> Record | None:
-    return shop.collections.get(number)
-
-
-@node_type("MediaImage")
-def _media_node(shop: Shop, number: int) -> Record | None:
-    return shop.media.get(number)
+node_table("Product", lambda shop: shop.products)
+node_table("ProductVariant", lambda shop: shop.variants)
+node_table("Collection", lambda shop: shop.collections)
+node_table("MediaImage", lambda shop: shop.media)
+root_record("product", "Product")
+root_record("productVariant", "ProductVariant")
+root_record("collection", "Collection")
 
 
 def _number(record: Record) -> int:
@@ -135,31 +115,28 @@ def sorted_records(
     return sorted(records, key=lambda r: (sort(r), _number(r)))
 
 
-def count(total: int, limit: int | None) -> dict[str, Any]:
-    if limit is not None and total > limit:
-        return {"count": limit, "precision": "AT_LEAST"}
-    return {"count": total, "precision": "EXACT"}
-
-
-@resolves("QueryRoot", "product")
-def resolve_product(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    return product_record(ctx(info).shop, id)
+def _search_connection(
+    shop: Shop,
+    records: Iterable[Record],
+    args: dict[str, Any],
+    fields: Mapping[str, FieldGetter],
+    default_fields: Iterable[str],
+    sort_for: Callable[[Shop, str], Callable[[Record], Any]],
+) -> dict[str, Any]:
+    """The connection of the ``records`` matching ``query:``, in ``sortKey`` order."""
+    found = filter_records(shop, records, args.get("query"), fields, default_fields)
+    key = args.get("sortKey") or "ID"
+    sort = sort_for(shop, key)
+    return connection(sorted_records(found, sort, key in ("ID", "RELEVANCE")), args, _number, sort)
 
 
 @resolves("QueryRoot", "products")
 def resolve_products(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     shop = ctx(info).shop
-    found = filter_records(
-        shop,
-        shop.products.values(),
-        args.get("query"),
-        product_search_fields(shop),
-        PRODUCT_DEFAULT_FIELDS,
+    fields = product_search_fields(shop)
+    return _search_connection(
+        shop, shop.products.values(), args, fields, PRODUCT_DEFAULT_FIELDS, _product_sort
     )
-    key = args.get("sortKey") or "ID"
-    sort = _product_sort(shop, key)
-    ordered = sorted_records(found, sort, key in ("ID", "RELEVANCE"))
-    return connection(ordered, args, _number, sort)
 
 
 @resolves("QueryRoot", "productsCount")
@@ -170,7 +147,7 @@ def resolve_products_count(
     found = filter_records(
         shop, shop.products.values(), query, product_search_fields(shop), PRODUCT_DEFAULT_FIELDS
     )
-    return count(len(found), limit)
+    return count_payload(len(found), limit)
 
 
 def variant_search_fields(shop: Shop) -> dict[str, FieldGetter]:
@@ -214,24 +191,13 @@ def variant_sort(shop: Shop, key: str) -> Callable[[Record], Any]:
     return sorts.get(key, _number)
 
 
-@resolves("QueryRoot", "productVariant")
-def resolve_variant(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    return product_record(ctx(info).shop, id, "ProductVariant")
-
-
 @resolves("QueryRoot", "productVariants")
 def resolve_variants(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     shop = ctx(info).shop
-    found = filter_records(
-        shop,
-        shop.variants.values(),
-        args.get("query"),
-        variant_search_fields(shop),
-        ("sku", "title", "barcode"),
+    fields = variant_search_fields(shop)
+    return _search_connection(
+        shop, shop.variants.values(), args, fields, ("sku", "title", "barcode"), variant_sort
     )
-    key = args.get("sortKey") or "ID"
-    sort = variant_sort(shop, key)
-    return connection(sorted_records(found, sort, key in ("ID", "RELEVANCE")), args, _number, sort)
 
 
 COLLECTION_FIELDS: dict[str, FieldGetter] = {
@@ -241,14 +207,6 @@ COLLECTION_FIELDS: dict[str, FieldGetter] = {
     "updated_at": lambda c: [c["updatedAt"]],
     "collection_type": lambda c: ["smart" if c.get("_rules") else "custom"],
 }
-
-
-@resolves("QueryRoot", "collection")
-def resolve_collection(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    parsed = parse_gid(id)
-    if parsed is None or parsed[0] != "Collection":
-        return None
-    return ctx(info).shop.collections.get(parsed[1])
 
 
 @resolves("QueryRoot", "collections")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import random
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wholesync.simulator.catalog.model import (
     add_image,
@@ -20,9 +20,8 @@ from wholesync.simulator.catalog.model import (
     unique_handle,
 )
 from wholesync.simulator.clock import iso
-from wholesync.simulator.ids import gid
 from wholesync.simulator.metafields.model import new_metafield
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 if TYPE_CHECKING:
     from wholesync.simulator.seed import SeedSpec
@@ -278,10 +277,7 @@ def _collections(shop: Shop, rng: random.Random, by_type: dict[str, list[int]]) 
         if not members:
             continue
         number = shop.next_number()
-        collection: dict[str, Any] = {
-            "__typename": "Collection",
-            "id": gid("Collection", number),
-            "legacyResourceId": str(number),
+        fields: Record = {
             "title": title,
             "handle": handleize(title),
             "descriptionHtml": f"<p>{title}</p>",
@@ -290,7 +286,7 @@ def _collections(shop: Shop, rng: random.Random, by_type: dict[str, list[int]]) 
             "updatedAt": now,
             "_products": list(members),
         }
-        shop.collections[number] = collection
+        add_record(shop.collections, "Collection", number, fields)
         for member in members:
             shop.products[member]["_collections"].append(number)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -23,6 +24,7 @@ from wholesync.simulator.registry import Context, ctx, resolves
 from wholesync.simulator.store import Record, Shop
 
 ADDRESS_MISSING = "Address does not exist"
+Handler = Callable[..., dict[str, Any]]
 
 
 def _owned_address(shop: Shop, customer: Record, address_id: str) -> Record | None:
@@ -40,10 +42,6 @@ def _touch(context: Context, customer: Record) -> None:
     context.emit("customers/update", customer)
 
 
-def _problems(found: list[cv.Problem]) -> list[dict[str, Any]]:
-    return [user_error(["address", *path], message) for path, message in found]
-
-
 def _duplicate(shop: Shop, customer: Record, merged: Record, skip: Record | None) -> bool:
     identity = cv.address_identity(merged)
     return any(
@@ -53,30 +51,54 @@ def _duplicate(shop: Shop, customer: Record, merged: Record, skip: Record | None
     )
 
 
+def _checked(
+    shop: Shop, customer: Record, address: dict[str, Any], current: Record | None
+) -> tuple[Record, list[dict[str, Any]]]:
+    """The fields to store for a new address (``current`` is ``None``) or an edit, and the
+    userErrors that stop the write."""
+    fields, found = cv.address_fields(address, current)
+    if found:
+        return fields, [user_error(["address", *path], message) for path, message in found]
+    if current is None and not (fields.get("firstName") or fields.get("lastName")):
+        fields["firstName"], fields["lastName"] = customer["firstName"], customer["lastName"]
+    merged = fields if current is None else {**current, **fields}
+    if _duplicate(shop, customer, merged, current):
+        return fields, [user_error(["address"], "Address already exists")]
+    return fields, []
+
+
+def _of_customer(payload_key: str) -> Callable[[Handler], Handler]:
+    """Make a resolver that finds ``customerId`` and passes it to the handler; an unknown one
+    answers with ``payload_key`` null."""
+
+    def wrap(handler: Handler) -> Handler:
+        def resolver(
+            _: Any, info: GraphQLResolveInfo, customerId: str, **args: Any
+        ) -> dict[str, Any]:
+            context = ctx(info)
+            customer = find_customer(context.shop, customerId)
+            if customer is None:
+                missing = user_error(["customerId"], "Customer does not exist")
+                return {payload_key: None, "userErrors": [missing]}
+            return handler(context, customer, **args)
+
+        return resolver
+
+    return wrap
+
+
 @resolves("Mutation", "customerAddressCreate")
+@_of_customer("address")
 def resolve_address_create(
-    _: Any,
-    info: GraphQLResolveInfo,
-    customerId: str,
+    context: Context,
+    customer: Record,
     address: dict[str, Any],
     setAsDefault: bool | None = None,
 ) -> dict[str, Any]:
-    context = ctx(info)
-    shop = context.shop
-    customer = find_customer(shop, customerId)
-    if customer is None:
-        return {
-            "address": None,
-            "userErrors": [user_error(["customerId"], "Customer does not exist")],
-        }
-    fields, found = cv.address_fields(address)
-    if found:
-        return {"address": None, "userErrors": _problems(found)}
-    if not (fields.get("firstName") or fields.get("lastName")):
-        fields["firstName"], fields["lastName"] = customer["firstName"], customer["lastName"]
-    if _duplicate(shop, customer, fields, None):
-        return {"address": None, "userErrors": [user_error(["address"], "Address already exists")]}
-    record = new_address(shop, customer, fields)
+    fields, errors = _checked(context.shop, customer, address, None)
+    if errors:
+        return {"address": None, "userErrors": errors}
+    record = new_address(context.shop, customer, fields)
     if setAsDefault or customer["_default_address"] is None:
         customer["_default_address"] = address_number(record["id"])
     _touch(context, customer)
@@ -84,33 +106,23 @@ def resolve_address_create(
 
 
 @resolves("Mutation", "customerAddressUpdate")
+@_of_customer("address")
 def resolve_address_update(
-    _: Any,
-    info: GraphQLResolveInfo,
-    customerId: str,
+    context: Context,
+    customer: Record,
     addressId: str,
     address: dict[str, Any],
     setAsDefault: bool | None = None,
 ) -> dict[str, Any]:
-    context = ctx(info)
-    shop = context.shop
-    customer = find_customer(shop, customerId)
-    if customer is None:
-        return {
-            "address": None,
-            "userErrors": [user_error(["customerId"], "Customer does not exist")],
-        }
-    current = _owned_address(shop, customer, addressId)
+    current = _owned_address(context.shop, customer, addressId)
     if current is None:
         return {"address": None, "userErrors": [user_error(["addressId"], ADDRESS_MISSING)]}
     if "id" in address and address_number(address["id"]) != address_number(addressId):
         message = "The id of the address does not match the id in the input"
         return {"address": None, "userErrors": [user_error(["addressId"], message)]}
-    fields, found = cv.address_fields(address, current)
-    if found:
-        return {"address": None, "userErrors": _problems(found)}
-    if _duplicate(shop, customer, {**current, **fields}, current):
-        return {"address": None, "userErrors": [user_error(["address"], "Address already exists")]}
+    fields, errors = _checked(context.shop, customer, address, current)
+    if errors:
+        return {"address": None, "userErrors": errors}
     update_address(current, fields)
     if setAsDefault:
         customer["_default_address"] = address_number(current["id"])
@@ -119,15 +131,9 @@ def resolve_address_update(
 
 
 @resolves("Mutation", "customerAddressDelete")
-def resolve_address_delete(
-    _: Any, info: GraphQLResolveInfo, customerId: str, addressId: str
-) -> dict[str, Any]:
-    context = ctx(info)
+@_of_customer("deletedAddressId")
+def resolve_address_delete(context: Context, customer: Record, addressId: str) -> dict[str, Any]:
     shop = context.shop
-    customer = find_customer(shop, customerId)
-    if customer is None:
-        missing = user_error(["customerId"], "Customer does not exist")
-        return {"deletedAddressId": None, "userErrors": [missing]}
     current = _owned_address(shop, customer, addressId)
     if current is None:
         return {
@@ -142,18 +148,11 @@ def resolve_address_delete(
 
 
 @resolves("Mutation", "customerUpdateDefaultAddress")
+@_of_customer("customer")
 def resolve_update_default_address(
-    _: Any, info: GraphQLResolveInfo, customerId: str, addressId: str
+    context: Context, customer: Record, addressId: str
 ) -> dict[str, Any]:
-    context = ctx(info)
-    shop = context.shop
-    customer = find_customer(shop, customerId)
-    if customer is None:
-        return {
-            "customer": None,
-            "userErrors": [user_error(["customerId"], "Customer does not exist")],
-        }
-    current = _owned_address(shop, customer, addressId)
+    current = _owned_address(context.shop, customer, addressId)
     if current is None:
         # Shopify still answers with the unchanged customer alongside the error.
         return {"customer": customer, "userErrors": [user_error(["addressId"], ADDRESS_MISSING)]}

@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from wholesync.simulator.api import search
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.customers import geography
 from wholesync.simulator.customers.model import (
     addresses_of,
@@ -22,11 +22,12 @@ from wholesync.simulator.customers.model import (
     find_customer,
     orders_of,
 )
+from wholesync.simulator.customers.payloads import address_payload, profile_fields
 from wholesync.simulator.customers.search import cursor_value, filtered, sort_key
 from wholesync.simulator.customers.validation import normalize_email, normalize_phone
 from wholesync.simulator.ids import parse_gid
 from wholesync.simulator.orders.records import search_values as order_search_values
-from wholesync.simulator.registry import ctx, node_type, resolves, webhook_payload
+from wholesync.simulator.registry import ctx, node_table, resolves, root_record, webhook_payload
 from wholesync.simulator.store import Record, Shop
 
 
@@ -38,10 +39,7 @@ def _number(record: Record) -> int:
 
 # Roots -----------------------------------------------------------------------------------
 
-
-@resolves("QueryRoot", "customer")
-def resolve_customer(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    return find_customer(ctx(info).shop, id)
+root_record("customer", "Customer")
 
 
 @resolves("QueryRoot", "customers")
@@ -56,10 +54,7 @@ def resolve_customers(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str
 def resolve_customers_count(
     _: Any, info: GraphQLResolveInfo, query: str | None = None, limit: int | None = 10000
 ) -> dict[str, Any]:
-    count = len(filtered(ctx(info).shop, query, counting=True))
-    if limit is not None and count > limit:
-        return {"count": limit, "precision": "AT_LEAST"}
-    return {"count": count, "precision": "EXACT"}
+    return count_payload(len(filtered(ctx(info).shop, query, counting=True)), limit)
 
 
 def customer_by_identifier(shop: Shop, identifier: dict[str, Any]) -> Record | None:
@@ -233,37 +228,8 @@ def resolve_coordinates_validated(address: Record, _: GraphQLResolveInfo) -> boo
 # Nodes and webhooks ----------------------------------------------------------------------
 
 
-@node_type("Customer")
-def lookup_customer(shop: Shop, number: int) -> Record | None:
-    return shop.customers.get(number)
-
-
-@node_type("MailingAddress")
-def lookup_address(shop: Shop, number: int) -> Record | None:
-    return shop.addresses.get(number)
-
-
-def address_payload(address: Record, customer_id: int, default: bool) -> dict[str, Any]:
-    """One address in the REST shape webhooks carry."""
-    return {
-        "id": _number(address),
-        "customer_id": customer_id,
-        "first_name": address.get("firstName"),
-        "last_name": address.get("lastName"),
-        "company": address.get("company"),
-        "address1": address.get("address1"),
-        "address2": address.get("address2"),
-        "city": address.get("city"),
-        "province": address.get("province"),
-        "country": address.get("country"),
-        "zip": address.get("zip"),
-        "phone": address.get("phone"),
-        "name": address.get("name"),
-        "province_code": address.get("provinceCode"),
-        "country_code": address.get("countryCodeV2"),
-        "country_name": address.get("country"),
-        "default": default,
-    }
+node_table("Customer", lambda shop: shop.customers)
+node_table("MailingAddress", lambda shop: shop.addresses)
 
 
 @webhook_payload("customers/create", "customers/update")
@@ -279,18 +245,10 @@ def customer_payload(shop: Shop, customer: Record) -> dict[str, Any]:
         "id": number,
         "created_at": customer["createdAt"],
         "updated_at": customer["updatedAt"],
-        "first_name": customer.get("firstName"),
-        "last_name": customer.get("lastName"),
-        "state": str(customer.get("state", "DISABLED")).lower(),
-        "note": customer.get("note"),
-        "verified_email": bool(customer.get("verifiedEmail")),
-        "multipass_identifier": customer.get("multipassIdentifier"),
-        "tax_exempt": bool(customer.get("taxExempt")),
-        "email": customer.get("email"),
-        "phone": customer.get("phone"),
+        **profile_fields(customer),
         "currency": shop.currency,
         "addresses": addresses,
-        "tax_exemptions": list(customer.get("taxExemptions", ())),
+        "tax_exemptions": list(customer.get("taxExemptions") or []),
         "admin_graphql_api_id": customer["id"],
         "default_address": default,
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 from wholesync.simulator.customers.validation import display_phone
 from wholesync.simulator.ids import gid, gid_number, parse_gid
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 ADDRESS_SUFFIX = "?model_name=CustomerAddress"
 ADDRESS_KEYS = (
@@ -33,10 +33,7 @@ ADDRESS_KEYS = (
 def new_customer(shop: Shop, now: str, number: int | None = None) -> Record:
     """A stored customer with every field at Shopify's default."""
     number = number if number is not None else shop.next_number()
-    record: Record = {
-        "__typename": "Customer",
-        "id": gid("Customer", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "firstName": None,
         "lastName": None,
         "displayName": "",
@@ -59,8 +56,7 @@ def new_customer(shop: Shop, now: str, number: int | None = None) -> Record:
         "_email_consent": None,
         "_sms_consent": None,
     }
-    shop.customers[number] = record
-    return record
+    return add_record(shop.customers, "Customer", number, fields)
 
 
 def display_name(customer: Record) -> str:

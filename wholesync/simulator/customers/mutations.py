@@ -255,38 +255,33 @@ def _reject_redacted(data: dict[str, Any]) -> None:
             )
 
 
-def _failed(plan: Plan) -> dict[str, Any]:
-    return {"customer": None, "userErrors": plan.errors}
+def _save(context: Context, data: dict[str, Any], current: Record | None) -> dict[str, Any]:
+    """Check and write ``data`` (a new customer when ``current`` is ``None``), queue its
+    webhook and answer with the mutation's payload."""
+    plan = plan_input(context.shop, data, current)
+    if plan.errors:
+        return {"customer": None, "userErrors": plan.errors}
+    customer = commit(context.shop, plan, current)
+    context.emit("customers/create" if current is None else "customers/update", customer)
+    return {"customer": customer, "userErrors": []}
 
 
 def create_customer(context: Context, data: dict[str, Any]) -> dict[str, Any]:
     """Run a customer create and queue customers/create; the payload of ``customerCreate``."""
-    shop = context.shop
     if data.get("id") is not None:
         return {
             "customer": None,
             "userErrors": [user_error(["id"], "Cannot specify ID on creation")],
         }
-    plan = plan_input(shop, data, None)
-    if plan.errors:
-        return _failed(plan)
-    customer = commit(shop, plan, None)
-    context.emit("customers/create", customer)
-    return {"customer": customer, "userErrors": []}
+    return _save(context, data, None)
 
 
 def update_customer(context: Context, data: dict[str, Any]) -> dict[str, Any]:
     """Run a customer update and queue customers/update; the payload of ``customerUpdate``."""
-    shop = context.shop
-    current = find_customer(shop, data.get("id"))
+    current = find_customer(context.shop, data.get("id"))
     if current is None:
         return {"customer": None, "userErrors": [user_error(["id"], "Customer does not exist")]}
-    plan = plan_input(shop, data, current)
-    if plan.errors:
-        return _failed(plan)
-    customer = commit(shop, plan, current)
-    context.emit("customers/update", customer)
-    return {"customer": customer, "userErrors": []}
+    return _save(context, data, current)
 
 
 @resolves("Mutation", "customerCreate")

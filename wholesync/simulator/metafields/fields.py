@@ -14,7 +14,7 @@ from wholesync.simulator.api.pagination import connection
 from wholesync.simulator.ids import parse_gid
 from wholesync.simulator.metafields.model import OWNER_TYPES, digest, find_metafield, new_metafield
 from wholesync.simulator.metafields.types import check, json_value, known_type
-from wholesync.simulator.registry import ctx, node_type, resolves
+from wholesync.simulator.registry import ctx, node_table, resolves
 from wholesync.simulator.shop import find_node, shop_record
 from wholesync.simulator.store import Record, Shop
 
@@ -33,9 +33,7 @@ def owner_gid(owner: Record) -> str:
     return value
 
 
-@node_type("Metafield")
-def _metafield_node(shop: Shop, number: int) -> Record | None:
-    return shop.metafields.get(number)
+node_table("Metafield", lambda shop: shop.metafields)
 
 
 def resolve_owner_metafield(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from wholesync.simulator.ids import gid, parse_gid
+from wholesync.simulator.ids import parse_gid, record_ids
 from wholesync.simulator.store import Record, Shop
 
 # GraphQL type of an owner -> MetafieldOwnerType value.
@@ -34,9 +34,7 @@ def new_metafield(
     parsed = parse_gid(owner_gid)
     owner_type = OWNER_TYPES.get(parsed[0], parsed[0].upper()) if parsed else "SHOP"
     record: Record = {
-        "__typename": "Metafield",
-        "id": gid("Metafield", number),
-        "legacyResourceId": str(number),
+        **record_ids("Metafield", number),
         "namespace": namespace,
         "key": key,
         "type": type_,

@@ -7,7 +7,7 @@ from typing import Any
 
 from wholesync.simulator.customers import model as customer_model
 from wholesync.simulator.customers import search as customer_search
-from wholesync.simulator.ids import gid
+from wholesync.simulator.ids import gid, record_ids
 from wholesync.simulator.orders import fulfillment_model
 from wholesync.simulator.orders import stock as order_inventory
 from wholesync.simulator.orders.fulfillment_model import new_fulfillment_order
@@ -28,7 +28,7 @@ from wholesync.simulator.orders.records import (
     touch,
 )
 from wholesync.simulator.registry import Context
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 API_SOURCE_NAME = "5806573"  # the numeric app id Shopify records as an API order's source
 
@@ -126,10 +126,7 @@ def _customer(context: Context, spec: OrderSpec) -> int | None:
 def _line_record(shop: Shop, order: Record, line: LineSpec, cur: tuple[str, str]) -> Record:
     number = shop.next_number()
     variant_title = line.variant_title
-    record: Record = {
-        "__typename": "LineItem",
-        "id": gid("LineItem", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "title": line.title,
         "name": f"{line.title} - {variant_title}" if variant_title else line.title,
         "variantTitle": variant_title,
@@ -151,8 +148,7 @@ def _line_record(shop: Shop, order: Record, line: LineSpec, cur: tuple[str, str]
         "_grams": line.grams,
         "_claimed": None,
     }
-    shop.line_items[number] = record
-    return record
+    return add_record(shop.line_items, "LineItem", number, fields)
 
 
 def _tax(tax: TaxSpec, cur: tuple[str, str]) -> Record:
@@ -219,9 +215,7 @@ def _order_record(shop: Shop, spec: OrderSpec, customer: int | None) -> Record:
     now = shop.now()
     sequence = next_order_number(shop)
     return {
-        "__typename": "Order",
-        "id": gid("Order", number),
-        "legacyResourceId": str(number),
+        **record_ids("Order", number),
         "number": sequence,
         "name": spec.name or f"#{1000 + sequence}",
         "email": spec.email,

@@ -10,7 +10,8 @@ from typing import Any
 
 from wholesync.simulator.api.errors import user_error
 from wholesync.simulator.catalog.model import DEFAULT_VALUE
-from wholesync.simulator.ids import gid
+from wholesync.simulator.customers.validation import ADDRESS_TEXT_FIELDS
+from wholesync.simulator.ids import gid, record_ids
 from wholesync.simulator.orders.input import LineSpec, OrderSpec, ShippingSpec, number_of
 from wholesync.simulator.orders.money import Amount, bag, cents, dec, money_text, total
 from wholesync.simulator.orders.records import mailing_address
@@ -197,9 +198,7 @@ def build_draft(shop: Shop, given: Record) -> Record:
     now = shop.now()
     customer_record = shop.customers.get(customer) if customer is not None else None
     record: Record = {
-        "__typename": "DraftOrder",
-        "id": gid("DraftOrder", number),
-        "legacyResourceId": str(number),
+        **record_ids("DraftOrder", number),
         "_number": next_draft_number(shop),
         "status": "OPEN",
         "ready": True,
@@ -328,17 +327,6 @@ def _spread(lines: list[LineSpec], amount: Decimal) -> None:
 def _address_input(address: Record | None) -> Record | None:
     if address is None:
         return None
-    keys = (
-        "firstName",
-        "lastName",
-        "company",
-        "address1",
-        "address2",
-        "city",
-        "zip",
-        "phone",
-        "provinceCode",
-    )
-    given = {key: address[key] for key in keys}
+    given = {key: address[key] for key in (*ADDRESS_TEXT_FIELDS, "provinceCode")}
     given["countryCode"] = address["countryCodeV2"]
     return given

@@ -14,13 +14,11 @@ from wholesync.simulator.ids import gid
 from wholesync.simulator.orders.create import place
 from wholesync.simulator.orders.draft_model import DraftProblem, build_draft, order_spec
 from wholesync.simulator.orders.input import InputProblem, number_of
-from wholesync.simulator.registry import Context, ctx, node_type, resolves
+from wholesync.simulator.registry import Context, ctx, node_table, relation, resolves, root_record
 from wholesync.simulator.store import Record, Shop
 
-
-@node_type("DraftOrder")
-def _draft_node(shop: Shop, number: int) -> Record | None:
-    return shop.draft_orders.get(number)
+node_table("DraftOrder", lambda shop: shop.draft_orders)
+root_record("draftOrder", "DraftOrder")
 
 
 def _number(record: Record) -> int:
@@ -32,36 +30,15 @@ def find_draft(shop: Shop, value: Any) -> Record | None:
     return shop.draft_orders.get(number) if number is not None else None
 
 
-@resolves("QueryRoot", "draftOrder")
-def resolve_draft_order(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    return find_draft(ctx(info).shop, id)
-
-
 @resolves("DraftOrder", "lineItems")
 def draft_line_items(draft: Record, info: GraphQLResolveInfo, **args: Any) -> Any:
     return connection(draft["_line_items"], args, number=_number)
 
 
-@resolves("DraftOrder", "customer")
-def draft_customer(draft: Record, info: GraphQLResolveInfo) -> Record | None:
-    number = draft["_customer"]
-    return ctx(info).shop.customers.get(number) if number is not None else None
-
-
-@resolves("DraftOrder", "order")
-def draft_order_order(draft: Record, info: GraphQLResolveInfo) -> Record | None:
-    number = draft["_order"]
-    return ctx(info).shop.orders.get(number) if number is not None else None
-
-
-@resolves("DraftOrderLineItem", "variant")
-def draft_line_variant(line: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.variants.get(line["_variant"]) if line["_variant"] else None
-
-
-@resolves("DraftOrderLineItem", "product")
-def draft_line_product(line: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.products.get(line["_product"]) if line["_product"] else None
+relation("DraftOrder", "customer", lambda shop: shop.customers, "_customer")
+relation("DraftOrder", "order", lambda shop: shop.orders, "_order")
+relation("DraftOrderLineItem", "variant", lambda shop: shop.variants, "_variant")
+relation("DraftOrderLineItem", "product", lambda shop: shop.products, "_product")
 
 
 def create_draft(shop: Shop, given: Record) -> Record:

@@ -10,7 +10,7 @@ from wholesync.simulator.orders import stock as order_inventory
 from wholesync.simulator.orders.money import Amount, bag
 from wholesync.simulator.orders.records import OPEN_FULFILLMENT_ORDER, currencies
 from wholesync.simulator.orders.stock import Emit
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.store import Record, Shop, add_record
 
 
 def _hour(timestamp: str) -> str:
@@ -186,10 +186,7 @@ def ship(
         if fulfillment_order not in touched:
             touched.append(fulfillment_order)
     location = touched[0]["_location"] if touched else None
-    record: Record = {
-        "__typename": "Fulfillment",
-        "id": gid("Fulfillment", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "name": f"{order['name']}-F{len(order['_fulfillments']) + 1}",
         "status": "SUCCESS",
         "displayStatus": "FULFILLED",
@@ -210,7 +207,7 @@ def ship(
         "_fulfillment_orders": [int(fo["id"].rsplit("/", 1)[1]) for fo in touched],
         "_notify": notify,
     }
-    shop.fulfillments[number] = record
+    record = add_record(shop.fulfillments, "Fulfillment", number, fields)
     order["_fulfillments"].append(number)
     for fulfillment_order in touched:
         fulfillment_order["_fulfillments"].append(number)

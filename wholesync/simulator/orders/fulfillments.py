@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wholesync.simulator.api.errors import user_error
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.orders import fulfillment_model
 from wholesync.simulator.orders import payloads as order_webhooks
 from wholesync.simulator.orders.input import number_of
@@ -19,7 +19,14 @@ from wholesync.simulator.orders.records import (
     order_fulfillments,
     touch,
 )
-from wholesync.simulator.registry import ctx, node_type, resolves, webhook_payload
+from wholesync.simulator.registry import (
+    ctx,
+    node_table,
+    relation,
+    resolves,
+    root_record,
+    webhook_payload,
+)
 from wholesync.simulator.store import Record, Shop
 
 webhook_payload("fulfillments/create")(order_webhooks.fulfillment_payload)
@@ -29,14 +36,10 @@ def _number(record: Record) -> int:
     return int(record["id"].rsplit("/", 1)[1])
 
 
-@node_type("Fulfillment")
-def _fulfillment_node(shop: Shop, number: int) -> Record | None:
-    return shop.fulfillments.get(number)
-
-
-@node_type("FulfillmentOrder")
-def _fulfillment_order_node(shop: Shop, number: int) -> Record | None:
-    return shop.fulfillment_orders.get(number)
+node_table("Fulfillment", lambda shop: shop.fulfillments)
+node_table("FulfillmentOrder", lambda shop: shop.fulfillment_orders)
+root_record("fulfillment", "Fulfillment")
+root_record("fulfillmentOrder", "FulfillmentOrder")
 
 
 @resolves("Order", "fulfillmentOrders")
@@ -59,7 +62,7 @@ def order_fulfillments_list(
 
 @resolves("Order", "fulfillmentsCount")
 def order_fulfillments_count(order: Record, info: GraphQLResolveInfo) -> dict[str, Any]:
-    return {"count": len(order["_fulfillments"]), "precision": "EXACT"}
+    return count_payload(len(order["_fulfillments"]))
 
 
 @resolves("FulfillmentOrder", "lineItems")
@@ -67,43 +70,19 @@ def fulfillment_order_line_items(fo: Record, info: GraphQLResolveInfo, **args: A
     return connection(fo["_line_items"], args, number=_number)
 
 
-@resolves("FulfillmentOrder", "order")
-def fulfillment_order_order(fo: Record, info: GraphQLResolveInfo) -> Record:
-    order: Record = ctx(info).shop.orders[fo["_order"]]
-    return order
+relation("FulfillmentOrder", "order", lambda shop: shop.orders, "_order")
+relation("FulfillmentOrderAssignedLocation", "location", lambda shop: shop.locations, "_location")
+relation("FulfillmentOrderLineItem", "lineItem", lambda shop: shop.line_items, "_line_item")
+relation("FulfillmentOrderLineItem", "variant", lambda shop: shop.variants, "_variant")
+relation("Fulfillment", "order", lambda shop: shop.orders, "_order")
+relation("Fulfillment", "location", lambda shop: shop.locations, "_location")
+relation("FulfillmentLineItem", "lineItem", lambda shop: shop.line_items, "_line_item")
 
 
 @resolves("FulfillmentOrder", "fulfillments")
 def fulfillment_order_fulfillments(fo: Record, info: GraphQLResolveInfo, **args: Any) -> Any:
     shop = ctx(info).shop
     return connection([shop.fulfillments[n] for n in fo["_fulfillments"]], args, number=_number)
-
-
-@resolves("FulfillmentOrderAssignedLocation", "location")
-def assigned_location_location(assigned: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.locations.get(assigned["_location"])
-
-
-@resolves("FulfillmentOrderLineItem", "lineItem")
-def fulfillment_order_line_item_line(item: Record, info: GraphQLResolveInfo) -> Record:
-    line: Record = ctx(info).shop.line_items[item["_line_item"]]
-    return line
-
-
-@resolves("FulfillmentOrderLineItem", "variant")
-def fulfillment_order_line_item_variant(item: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.variants.get(item["_variant"]) if item["_variant"] else None
-
-
-@resolves("Fulfillment", "order")
-def fulfillment_order_of(fulfillment: Record, info: GraphQLResolveInfo) -> Record:
-    order: Record = ctx(info).shop.orders[fulfillment["_order"]]
-    return order
-
-
-@resolves("Fulfillment", "location")
-def fulfillment_location(fulfillment: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.locations.get(fulfillment["_location"])
 
 
 @resolves("Fulfillment", "fulfillmentLineItems")
@@ -126,24 +105,6 @@ def fulfillment_tracking(
 ) -> list[Record]:
     tracking: list[Record] = fulfillment["trackingInfo"]
     return tracking[:first] if first is not None else tracking
-
-
-@resolves("FulfillmentLineItem", "lineItem")
-def fulfillment_line_item_line(item: Record, info: GraphQLResolveInfo) -> Record:
-    line: Record = ctx(info).shop.line_items[item["_line_item"]]
-    return line
-
-
-@resolves("QueryRoot", "fulfillment")
-def resolve_fulfillment(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    number = number_of(id, "Fulfillment")
-    return ctx(info).shop.fulfillments.get(number) if number is not None else None
-
-
-@resolves("QueryRoot", "fulfillmentOrder")
-def resolve_fulfillment_order(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    number = number_of(id, "FulfillmentOrder")
-    return ctx(info).shop.fulfillment_orders.get(number) if number is not None else None
 
 
 class _Rejected(Exception):
@@ -244,8 +205,14 @@ def fulfillment_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, A
     return {"fulfillment": fulfillment, "userErrors": []}
 
 
-def _update_tracking(
-    info: GraphQLResolveInfo, fulfillmentId: str, trackingInfoInput: Record
+@resolves("Mutation", "fulfillmentTrackingInfoUpdate")
+@resolves("Mutation", "fulfillmentTrackingInfoUpdateV2")
+def fulfillment_tracking_update(
+    _: Any,
+    info: GraphQLResolveInfo,
+    fulfillmentId: str,
+    trackingInfoInput: Record,
+    notifyCustomer: bool | None = None,
 ) -> dict[str, Any]:
     context = ctx(info)
     shop = context.shop
@@ -260,25 +227,3 @@ def _update_tracking(
     touch(shop, order)
     context.emit("orders/updated", order)
     return {"fulfillment": fulfillment, "userErrors": []}
-
-
-@resolves("Mutation", "fulfillmentTrackingInfoUpdate")
-def fulfillment_tracking_update(
-    _: Any,
-    info: GraphQLResolveInfo,
-    fulfillmentId: str,
-    trackingInfoInput: Record,
-    notifyCustomer: bool | None = None,
-) -> dict[str, Any]:
-    return _update_tracking(info, fulfillmentId, trackingInfoInput)
-
-
-@resolves("Mutation", "fulfillmentTrackingInfoUpdateV2")
-def fulfillment_tracking_update_v2(
-    _: Any,
-    info: GraphQLResolveInfo,
-    fulfillmentId: str,
-    trackingInfoInput: Record,
-    notifyCustomer: bool | None = None,
-) -> dict[str, Any]:
-    return _update_tracking(info, fulfillmentId, trackingInfoInput)

@@ -11,7 +11,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wholesync.simulator.api import search
-from wholesync.simulator.api.pagination import connection
+from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.ids import gid
 from wholesync.simulator.orders import payloads as order_webhooks
 from wholesync.simulator.orders import stock as order_inventory
@@ -20,7 +20,15 @@ from wholesync.simulator.orders.fulfillment_model import sync_status
 from wholesync.simulator.orders.input import InputProblem, number_of, read_order
 from wholesync.simulator.orders.money import Amount, bag
 from wholesync.simulator.orders.records import indexed_values, order_line_items, refresh, touch
-from wholesync.simulator.registry import Context, ctx, node_type, resolves, webhook_payload
+from wholesync.simulator.registry import (
+    Context,
+    ctx,
+    node_table,
+    relation,
+    resolves,
+    root_record,
+    webhook_payload,
+)
 from wholesync.simulator.store import Record, Shop
 
 ORDER_FIELDS = (
@@ -65,14 +73,9 @@ def find_order(shop: Shop, value: Any) -> Record | None:
     return shop.orders.get(number) if number is not None else None
 
 
-@node_type("Order")
-def _order_node(shop: Shop, number: int) -> Record | None:
-    return shop.orders.get(number)
-
-
-@node_type("LineItem")
-def _line_item_node(shop: Shop, number: int) -> Record | None:
-    return shop.line_items.get(number)
+node_table("Order", lambda shop: shop.orders)
+node_table("LineItem", lambda shop: shop.line_items)
+root_record("order", "Order")
 
 
 def _money(order: Record, key: str) -> Decimal:
@@ -114,11 +117,6 @@ def search_orders(shop: Shop, query: str | None) -> list[Record]:
     return found
 
 
-@resolves("QueryRoot", "order")
-def resolve_order(_: Any, info: GraphQLResolveInfo, id: str) -> Record | None:
-    return find_order(ctx(info).shop, id)
-
-
 @resolves("QueryRoot", "orders")
 def resolve_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     shop = ctx(info).shop
@@ -131,10 +129,7 @@ def resolve_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, A
 def resolve_orders_count(
     _: Any, info: GraphQLResolveInfo, query: str | None = None, limit: int | None = 10000, **__: Any
 ) -> dict[str, Any]:
-    found = len(search_orders(ctx(info).shop, query))
-    if limit is not None and found > limit:
-        return {"count": limit, "precision": "AT_LEAST"}
-    return {"count": found, "precision": "EXACT"}
+    return count_payload(len(search_orders(ctx(info).shop, query)), limit)
 
 
 @resolves("Order", "lineItems")
@@ -142,10 +137,7 @@ def order_line_items_connection(order: Record, info: GraphQLResolveInfo, **args:
     return connection(order_line_items(ctx(info).shop, order), args, number=_number)
 
 
-@resolves("Order", "customer")
-def order_customer(order: Record, info: GraphQLResolveInfo) -> Record | None:
-    number = order["_customer"]
-    return ctx(info).shop.customers.get(number) if number is not None else None
+relation("Order", "customer", lambda shop: shop.customers, "_customer")
 
 
 @resolves("Order", "shippingLines")
@@ -169,14 +161,8 @@ def order_transactions(
     return found[:first] if first is not None else found
 
 
-@resolves("LineItem", "variant")
-def line_item_variant(line: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.variants.get(line["_variant"]) if line["_variant"] else None
-
-
-@resolves("LineItem", "product")
-def line_item_product(line: Record, info: GraphQLResolveInfo) -> Record | None:
-    return ctx(info).shop.products.get(line["_product"]) if line["_product"] else None
+relation("LineItem", "variant", lambda shop: shop.variants, "_variant")
+relation("LineItem", "product", lambda shop: shop.products, "_product")
 
 
 @resolves("Mutation", "orderCreate")

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wholesync.simulator.customers import payloads as customer_payloads
 from wholesync.simulator.orders.money import money_text
 from wholesync.simulator.orders.records import order_fulfillments, order_line_items
 from wholesync.simulator.store import Record, Shop
@@ -103,38 +104,12 @@ def _customer(shop: Shop, order: Record) -> Record | None:
     default = shop.addresses.get(customer.get("_default_address") or -1)
     default_payload = None
     if default is not None:
-        default_payload = {
-            "id": int(default["id"].split("?")[0].rsplit("/", 1)[1]),
-            "customer_id": number,
-            "first_name": default.get("firstName"),
-            "last_name": default.get("lastName"),
-            "company": default.get("company"),
-            "address1": default.get("address1"),
-            "address2": default.get("address2"),
-            "city": default.get("city"),
-            "province": default.get("province"),
-            "country": default.get("country"),
-            "zip": default.get("zip"),
-            "phone": default.get("phone"),
-            "name": default.get("name"),
-            "province_code": default.get("provinceCode"),
-            "country_code": default.get("countryCodeV2"),
-            "country_name": default.get("country"),
-            "default": True,
-        }
+        default_payload = customer_payloads.address_payload(default, number, True)
     return {
         "id": number,
         "created_at": local_time(customer.get("createdAt")),
         "updated_at": local_time(customer.get("updatedAt")),
-        "first_name": customer.get("firstName"),
-        "last_name": customer.get("lastName"),
-        "state": str(customer.get("state") or "DISABLED").lower(),
-        "note": customer.get("note"),
-        "verified_email": bool(customer.get("verifiedEmail")),
-        "multipass_identifier": customer.get("multipassIdentifier"),
-        "tax_exempt": bool(customer.get("taxExempt")),
-        "email": customer.get("email"),
-        "phone": customer.get("phone"),
+        **customer_payloads.profile_fields(customer),
         "currency": order["currencyCode"],
         "tax_exemptions": list(customer.get("taxExemptions") or []),
         "admin_graphql_api_id": customer["id"],

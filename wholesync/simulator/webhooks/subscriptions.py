@@ -11,9 +11,9 @@ from graphql import GraphQLResolveInfo
 from wholesync.simulator.api.errors import user_error
 from wholesync.simulator.api.pagination import connection
 from wholesync.simulator.api.search import FieldGetter, matches, parse
-from wholesync.simulator.ids import gid, parse_gid
-from wholesync.simulator.registry import ctx, node_type, resolves
-from wholesync.simulator.store import Record, Shop
+from wholesync.simulator.ids import parse_gid
+from wholesync.simulator.registry import ctx, node_table, resolves
+from wholesync.simulator.store import Record, add_record
 from wholesync.simulator.webhooks.dispatcher import DEFAULT_API_VERSION, dispatcher_for
 from wholesync.simulator.webhooks.rules import address_problem
 
@@ -27,9 +27,7 @@ API_VERSION = {
 }
 
 
-@node_type("WebhookSubscription")
-def _subscription_node(shop: Shop, number: int) -> Record | None:
-    return shop.webhook_subscriptions.get(number)
+node_table("WebhookSubscription", lambda shop: shop.webhook_subscriptions)
 
 
 def _number(record: Record) -> int:
@@ -87,10 +85,7 @@ def resolve_webhook_subscription_create(
         return {"webhookSubscription": None, "userErrors": [user_error(ADDRESS_FIELD, problem)]}
     number = shop.next_number()
     now = shop.now()
-    record: Record = {
-        "__typename": "WebhookSubscription",
-        "id": gid("WebhookSubscription", number),
-        "legacyResourceId": str(number),
+    fields: Record = {
         "topic": topic,
         "format": given.get("format") or "JSON",
         "includeFields": list(given.get("includeFields") or []),
@@ -107,7 +102,7 @@ def resolve_webhook_subscription_create(
         "createdAt": now,
         "updatedAt": now,
     }
-    shop.webhook_subscriptions[number] = record
+    record = add_record(shop.webhook_subscriptions, "WebhookSubscription", number, fields)
     return {"webhookSubscription": record, "userErrors": []}
 
 
