@@ -12,7 +12,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WHOLESYNC_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///var/wholesync.sqlite3", description="SQLAlchemy URL of the hub database"
+        "sqlite:///wholesync.db", description="SQLAlchemy URL of the hub database"
     )
     queue_url: str = Field("sqlite:///var/queue.sqlite3", description="sqlite:// or redis://")
     shopify_api_version: str = Field("2026-07", pattern=r"^\d{4}-(01|04|07|10)$")
