@@ -268,3 +268,16 @@ def test_search_lag_hides_fresh_writes_from_search_only(shop: SimShop) -> None:
     assert shop.gql(READ, {"id": created["product"]["id"]})["product"]["title"] == "Late Tote"
     shop.control("PUT", "/faults", {"search_lag": 0})
     assert [p["id"] for p in all_products(shop, "tag:fresh")] == [created["product"]["id"]]
+
+
+def test_a_variant_image_is_its_media_image(shop: SimShop) -> None:
+    query = """
+    { products(first: 1) { nodes { variants(first: 5) { nodes {
+        image { url altText }
+        media(first: 1) { nodes { ... on MediaImage { image { url altText } } } }
+    } } } } }
+    """
+    variants = shop.gql(query)["products"]["nodes"][0]["variants"]["nodes"]
+    for variant in variants:
+        assert variant["image"] == variant["media"]["nodes"][0]["image"]
+        assert variant["image"]["url"].startswith("https://cdn.shopify.com/")

@@ -1,0 +1,1 @@
+"""The flows between Shopify and the hub: fetch, map (pure functions), load."""

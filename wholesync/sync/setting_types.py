@@ -1,0 +1,117 @@
+"""Validated value types of the tenant settings: each refuses a bad value with a message that
+says what a good one looks like (pydantic shows it, and ``tenants set`` prints it)."""
+
+from __future__ import annotations
+
+import re
+import string
+from decimal import Decimal
+from typing import Annotated
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+from pydantic import AfterValidator, Field
+
+from wholesync.sync.cron import validate_cron
+from wholesync.sync.formula import validate_formula
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_METAFIELD_KEY = re.compile(r"^[A-Za-z0-9_-]{1,255}\.[A-Za-z0-9_-]{1,64}$")
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+NOTE_FIELDS = (
+    "order_number",
+    "po_number",
+    "customer_code",
+    "company",
+    "buyer_name",
+    "payment_terms",
+    "shipping_method",
+    "ship_window",
+    "ship_start",
+    "ship_end",
+    "linesheet",
+    "notes",
+)
+DEFAULT_NOTE = (
+    "Wholesale order {order_number} (PO {po_number})\n"
+    "Payment terms: {payment_terms}\n"
+    "Shipping: {shipping_method}, ship window {ship_window}\n"
+    "Linesheet: {linesheet}"
+)
+
+
+def is_email(text: str) -> bool:
+    """A plain syntactic check: one ``@``, a dotted domain, no spaces, at most 254 characters."""
+    return len(text) <= 254 and _EMAIL.match(text) is not None
+
+
+def _email(value: str) -> str:
+    if not is_email(value):
+        raise ValueError(f"'{value}' is not an email address such as ops@example.com")
+    return value
+
+
+def _metafield_key(value: str) -> str:
+    if not _METAFIELD_KEY.match(value):
+        raise ValueError(f"'{value}' is not a metafield key of the form namespace.key")
+    return value
+
+
+def _tag(value: str) -> str:
+    if not value or "," in value or len(value) > 255:
+        raise ValueError("a tag is 1 to 255 characters and has no comma")
+    return value
+
+
+def _jmespath(value: str) -> str:
+    try:
+        jmespath.compile(value)
+    except (JMESPathError, ValueError, TypeError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"'{value}' is not a valid JMESPath expression ({first_line})") from None
+    return value
+
+
+def _field_name(value: str) -> str:
+    if not _FIELD_NAME.match(value):
+        raise ValueError(
+            f"'{value}' is not a custom field name (a letter or _, then letters, digits, _ . -)"
+        )
+    return value
+
+
+def check_note_template(value: str) -> str:
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:
+        message = f"the note template is malformed ({exc}); write fields as {{name}}"
+        raise ValueError(message) from None
+    unknown = sorted({name for name in names if name not in NOTE_FIELDS})
+    if unknown:
+        raise ValueError(f"unknown note field(s) {unknown}; known: {', '.join(NOTE_FIELDS)}")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(description="an email address")]
+MetafieldKey = Annotated[
+    str, AfterValidator(_metafield_key), Field(description="a metafield key namespace.key")
+]
+Tag = Annotated[str, AfterValidator(_tag), Field(description="a tag (no commas)")]
+JmesPath = Annotated[
+    str,
+    AfterValidator(_jmespath),
+    Field(description="a JMESPath expression over the Shopify node, e.g. meta.custom.season"),
+]
+FieldName = Annotated[str, AfterValidator(_field_name)]
+Cron = Annotated[
+    str, AfterValidator(validate_cron), Field(description="a cron schedule, at most every 5 min")
+]
+Formula = Annotated[str, AfterValidator(validate_formula)]
+WarehouseCode = Annotated[
+    str, Field(min_length=1, max_length=64, description="a hub warehouse code")
+]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+TaxRate = Annotated[Decimal, Field(ge=0, le=1, description="a rate from 0 to 1, e.g. 0.2")]
