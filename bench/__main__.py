@@ -6,10 +6,15 @@ import json
 import sys
 from pathlib import Path
 
-from bench import seeding
+from bench import import_bulk, incremental_sync, reconcile, seeding
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = {"seeding": seeding.run}
+BENCHMARKS = {
+    "seeding": seeding.run,
+    "incremental_sync": incremental_sync.run,
+    "import_bulk": import_bulk.run,
+    "reconcile": reconcile.run,
+}
 
 
 def main(argv: list[str]) -> int:

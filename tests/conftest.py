@@ -14,6 +14,8 @@ import pytest
 from graphql import GraphQLSchema, build_schema
 from sqlalchemy import make_url
 
+from wholesync.simulator.server import RunningSimulator, start_in_thread
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_ROOT = PROJECT_ROOT.parent / "shared"
 REQUIRE_SHARED_ENV = "WHOLESYNC_REQUIRE_SHARED"
@@ -105,3 +107,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
     return url
+
+
+# --- The Shopify simulator, for tests outside tests/simulator (which keeps its own) -----------
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[RunningSimulator]:
+    """One simulator served on loopback for the test session; tests create their own shops."""
+    running = start_in_thread(allow_http_callbacks=True, seed=7)
+    yield running
+    running.stop()

@@ -11,11 +11,15 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from .commands import database, sync, tenants
 from .simulator.app import Simulator, create_app
 from .simulator.control import ShopSpec, create_shop
 from .simulator.server import start_in_thread
 
 app = typer.Typer(help="Wholesync: Shopify <-> B2B wholesale sync.", no_args_is_help=True)
+app.command("init")(database.init)
+app.add_typer(tenants.app, name="tenants")
+app.command("sync")(sync.sync)
 console = Console()
 
 PLANS_HELP = "Rate-limit preset: standard (100/s, 2,000 bucket) or plus (1,000/s, 20,000)."

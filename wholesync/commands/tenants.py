@@ -1,0 +1,117 @@
+"""``wholesync tenants``: add, list, show and configure tenants (brands with their store)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from wholesync.commands.common import console, print_json, session_scope
+from wholesync.sync import tenants as service
+
+app = typer.Typer(help="Add, list and configure tenants.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="A short name for the brand.")],
+    shop: Annotated[str, typer.Option(help="The store, e.g. acme.myshopify.com.")],
+    secret_env: Annotated[
+        str,
+        typer.Option(help="Variable holding the app's secret (client secret / webhook secret)."),
+    ],
+    token_env: Annotated[
+        str | None, typer.Option(help="Variable holding a custom app's Admin API token.")
+    ] = None,
+    client_id_env: Annotated[
+        str | None, typer.Option(help="Variable holding a Dev Dashboard app's client id.")
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option(help="Base URL instead of https://SHOP (e.g. the simulator).")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Add a tenant. Secrets are named by environment variable, never given in clear."""
+    with session_scope() as sessions, sessions.begin() as session:
+        tenant = service.add_tenant(
+            session,
+            name,
+            shop=shop,
+            secret_env=secret_env,
+            token_env=token_env,
+            client_id_env=client_id_env,
+            api_url=api_url,
+        )
+        described = service.describe(tenant)
+    if json:
+        print_json(described)
+    else:
+        console.print(
+            f"Added tenant [bold]{name}[/] for {described['shop_domain']} "
+            f"({described['auth_mode']}). Run `wholesync sync all --tenant {name} --full` next."
+        )
+
+
+@app.command("list")
+def list_(json: JsonOption = False) -> None:
+    """List the tenants."""
+    with session_scope() as sessions, sessions() as session:
+        rows = [service.describe(t) for t in service.list_tenants(session)]
+    if json:
+        print_json([{k: v for k, v in row.items() if k != "settings"} for row in rows])
+        return
+    table = Table(title="Tenants")
+    for column in ("name", "shop", "auth", "credentials from", "enabled"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["api_url"] or row["shop_domain"],
+            row["auth_mode"],
+            ", ".join(_variables(row)),
+            "yes" if row["enabled"] else "no",
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(name: str, json: JsonOption = False) -> None:
+    """Show a tenant and all of its settings."""
+    with session_scope() as sessions, sessions() as session:
+        tenant = service.get_tenant(session, name)
+        row = service.describe(tenant)
+        flat = service.tenant_settings(tenant).as_flat_dict()
+    if json:
+        print_json(row)
+        return
+    table = Table(title=f"Tenant {name}", show_header=False)
+    for key in ("shop_domain", "api_url", "auth_mode", "enabled"):
+        table.add_row(key, str(row[key]))
+    table.add_row("credentials from", ", ".join(_variables(row)))
+    for key, value in flat.items():
+        table.add_row(key, orjson.dumps(value).decode() if not isinstance(value, str) else value)
+    console.print(table)
+
+
+@app.command("set")
+def set_(
+    name: str,
+    key: Annotated[str, typer.Argument(help="Setting, dotted for nested ones: image_mode.")],
+    value: Annotated[str, typer.Argument(help="New value; JSON for lists, maps, numbers.")],
+    json: JsonOption = False,
+) -> None:
+    """Change one setting; an invalid value is refused and nothing changes."""
+    with session_scope() as sessions, sessions.begin() as session:
+        settings = service.set_setting(session, name, key, value)
+    if json:
+        print_json(settings.model_dump(mode="json"))
+    else:
+        console.print(f"{name}: {key} = {value}")
+
+
+def _variables(row: dict[str, Any]) -> list[str]:
+    return [f"${row[key]}" for key in ("token_env", "client_id_env", "secret_env") if row.get(key)]

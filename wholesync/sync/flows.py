@@ -1,0 +1,183 @@
+"""Running an inbound flow for a tenant: fetch, map, load, and keep the run record.
+
+A flow is described by a :class:`FlowSpec` (products.py, customers.py, inventory.py): how to
+fetch its nodes, how to map one, and which loader writes them. The first run of a flow, and
+any run with ``full=True``, reads everything through a bulk operation and afterwards archives
+what Shopify no longer returned. Other runs read only what changed since the newest
+``updatedAt`` the last completed run saw (its cursor), page by page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from wholesync.hub.models import Tenant
+from wholesync.shopify import ShopifyClient, ShopifyError
+from wholesync.sync.pipeline import Loader, Pipeline
+from wholesync.sync.runs import Outcome, RunRecorder, RunResult, last_cursor
+from wholesync.sync.settings import FlowName, TenantSettings
+from wholesync.sync.tenants import TenantError, build_client, get_tenant, tenant_settings
+
+# Re-read a little before the cursor: Shopify's search index lags writes by a moment, and
+# records re-read unchanged cost only a fingerprint comparison.
+CURSOR_OVERLAP = timedelta(seconds=1)
+
+
+@dataclass
+class Context:
+    """What a flow's fetch and setup may use."""
+
+    session: Session
+    tenant: Tenant
+    settings: TenantSettings
+    client: ShopifyClient
+    preview: bool
+    # Decisions taken before the records (e.g. warehouses created), recorded with the run.
+    outcomes: list[Outcome]
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """One inbound flow."""
+
+    name: FlowName
+    entity: str
+    # (context, cursor or None for everything) -> Shopify nodes
+    fetch: Callable[[Context, str | None], Iterable[dict[str, Any]]]
+    # context -> (mapper of one node, loader)
+    prepare: Callable[[Context], tuple[Callable[[dict[str, Any]], Any], Loader]]
+    # Whether a run without cursor (full) may archive what it did not see.
+    sweeps: bool = True
+
+
+def search_after(cursor: str) -> str:
+    """The ``query:`` filter for records changed since ``cursor`` (an ISO timestamp)."""
+    moment = datetime.fromisoformat(cursor) - CURSOR_OVERLAP
+    return f"updated_at:>='{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_flow(
+    spec: FlowSpec,
+    session: Session,
+    tenant: Tenant,
+    client: ShopifyClient,
+    *,
+    full: bool = False,
+    preview: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    nodes: Iterable[dict[str, Any]] | None = None,
+    batch_size: int = 500,
+) -> RunResult:
+    """Run ``spec`` for ``tenant``; ``nodes`` replaces the fetch (benchmarks, webhooks)."""
+    settings = tenant_settings(tenant)
+    previous = None if full else last_cursor(session, tenant.id, spec.name)
+    is_full = previous is None
+    recorder = RunRecorder(
+        session, tenant.id, tenant.name, spec.name, preview=preview, full=is_full
+    )
+    context = Context(session, tenant, settings, client, preview, [])
+    cost_before = client.cost_used
+    try:
+        mapper, loader = spec.prepare(context)
+        for outcome in context.outcomes:
+            recorder.add(outcome)
+        pipeline = Pipeline(
+            session,
+            recorder,
+            loader,
+            mapper,
+            entity=spec.entity,
+            preview=preview,
+            batch_size=batch_size,
+            on_progress=on_progress,
+        )
+        source = nodes if nodes is not None else spec.fetch(context, previous)
+        progress = pipeline.run(source)
+        if is_full and spec.sweeps and nodes is None:
+            pipeline.sweep()
+    except (ShopifyError, OperationalError) as exc:
+        session.rollback()
+        return recorder.finish(api_cost=client.cost_used - cost_before, error=_describe(exc))
+    except BaseException as exc:
+        session.rollback()
+        recorder.finish(api_cost=client.cost_used - cost_before, error=_describe(exc))
+        raise
+    newest = progress.newest
+    cursor = previous
+    if newest is not None and (previous is None or newest > datetime.fromisoformat(previous)):
+        cursor = _iso(newest)
+    return recorder.finish(api_cost=client.cost_used - cost_before, cursor=cursor)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ShopifyError):
+        return f"{exc.code}: {exc}"
+    if isinstance(exc, OperationalError):
+        return f"DATABASE_UNAVAILABLE: {str(exc.orig or exc).splitlines()[0]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def runnable(
+    sessions: sessionmaker[Session], tenant_name: str, specs: Iterable[FlowSpec]
+) -> tuple[list[FlowSpec], list[tuple[FlowSpec, str]]]:
+    """The flows the tenant's settings let run, and the others with the reason."""
+    with sessions() as session:
+        tenant = get_tenant(session, tenant_name)
+        if not tenant.enabled:
+            raise TenantError(
+                "TENANT_DISABLED",
+                f"Tenant {tenant_name!r} is disabled; enable it before syncing.",
+            )
+        settings = tenant_settings(tenant)
+    active: list[FlowSpec] = []
+    skipped: list[tuple[FlowSpec, str]] = []
+    for spec in specs:
+        if settings.flow_active(spec.name):
+            active.append(spec)
+        elif spec.name == "inventory" and settings.stock_master == "hub":
+            skipped.append((spec, "the hub is the stock master (stock_master = hub)"))
+        else:
+            skipped.append((spec, f"the flow is disabled (flows.{spec.name}.enabled = false)"))
+    return active, skipped
+
+
+def run_for_tenant(
+    sessions: sessionmaker[Session],
+    tenant_name: str,
+    specs: Iterable[FlowSpec],
+    *,
+    full: bool = False,
+    preview: bool = False,
+    client: ShopifyClient | None = None,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> Iterator[RunResult]:
+    """Run each flow in turn for one tenant, each in its own session; yields as they finish."""
+    with sessions() as session:
+        tenant = get_tenant(session, tenant_name)
+        own_client = client is None
+        shopify = client if client is not None else build_client(tenant)
+    try:
+        for spec in specs:
+            with sessions() as session:
+                tenant = get_tenant(session, tenant_name)
+
+                def progress(count: int, name: str = spec.name) -> None:
+                    if on_progress is not None:
+                        on_progress(name, count)
+
+                yield run_flow(
+                    spec, session, tenant, shopify, full=full, preview=preview, on_progress=progress
+                )
+    finally:
+        if own_client:
+            shopify.close()
