@@ -142,6 +142,9 @@ def _print_summary(results: list[RunResult]) -> None:
 
 def _print_preview(result: RunResult) -> None:
     changes = [r for r in result.records if r["action"] != "unchanged" or r.get("message")]
+    if not changes:
+        console.print(f"Preview of {result.flow}: nothing would change.", highlight=False)
+        return
     table = Table(title=f"Preview of {result.flow}: what a sync would do")
     for column in ("action", "record", "field", "hub now", "after sync"):
         table.add_column(column, overflow="fold")
