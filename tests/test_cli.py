@@ -77,14 +77,22 @@ def test_simulator_command_serves_a_seeded_shop(tmp_path: Path) -> None:
         process.wait(timeout=20)
 
 
-def test_demo_walkthrough_runs_once() -> None:
+def test_demo_syncs_the_store_then_the_merchant_edit(tmp_path: Path) -> None:
     result = subprocess.run(
         [*WHOLESYNC, "demo", "--once"],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
+        env={
+            **os.environ,
+            "COLUMNS": "200",
+            "WHOLESYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "demo.myshopify.com" in result.stdout
-    assert "300 products" in result.stdout
+    summaries = [line for line in result.stdout.splitlines() if line.startswith("│ products")]
+    assert len(summaries) == 2, result.stdout
+    first, second = ([cell.strip() for cell in line.split("│")] for line in summaries)
+    assert first[3] != "0", "the first sync creates the tagged products"
+    assert second[6] == "1", "the untagged product is archived by the second sync"

@@ -5,21 +5,20 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-import httpx
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from .commands import database, sync, tenants
+from .commands import database, demo, sync, tenants
 from .simulator.app import Simulator, create_app
 from .simulator.control import ShopSpec, create_shop
-from .simulator.server import start_in_thread
 
 app = typer.Typer(help="Wholesync: Shopify <-> B2B wholesale sync.", no_args_is_help=True)
 app.command("init")(database.init)
 app.add_typer(tenants.app, name="tenants")
 app.command("sync")(sync.sync)
+app.command("demo")(demo.demo)
 console = Console()
 
 PLANS_HELP = "Rate-limit preset: standard (100/s, 2,000 bucket) or plus (1,000/s, 20,000)."
@@ -75,54 +74,6 @@ def simulator(
     )
     console.print(table)
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning")
-
-
-@app.command()
-def demo(
-    once: Annotated[bool, typer.Option(help="Run the walkthrough and exit.")] = False,
-) -> None:
-    """Start the simulator with a demo store and walk through what Wholesync reads from it."""
-    running = start_in_thread(port=8765 if not once else 0, allow_http_callbacks=True, seed=1)
-    try:
-        spec = ShopSpec(
-            shop="demo", token="shpat_demo", seed=1, products=300, customers=100, locations=3
-        )
-        shop = create_shop(running.sim, spec)
-        console.print(f"[bold]Simulated store[/] {shop.domain} at {running.url}")
-        headers = {"X-Shopify-Access-Token": "shpat_demo"}
-        query = (
-            "{ shop { name myshopifyDomain currencyCode } productsCount { count } "
-            "customersCount { count } locations(first: 10) { nodes { id name } } "
-            'products(first: 5, query: "tag:wholesync") { nodes { title vendor tags '
-            "variants(first: 3) { nodes { sku barcode price } } } } }"
-        )
-        answer = httpx.post(
-            running.graphql_url(), json={"query": query}, headers=headers, timeout=30
-        ).json()
-        data = answer["data"]
-        console.print(
-            f"Shop: {data['shop']['name']} ({data['shop']['currencyCode']}), "
-            f"{data['productsCount']['count']} products, "
-            f"{data['customersCount']['count']} customers, "
-            f"{len(data['locations']['nodes'])} locations"
-        )
-        table = Table(title="First products tagged wholesync")
-        for column in ("title", "vendor", "SKUs"):
-            table.add_column(column)
-        for product in data["products"]["nodes"]:
-            skus = ", ".join(v["sku"] for v in product["variants"]["nodes"])
-            table.add_row(product["title"], product["vendor"], skus)
-        console.print(table)
-        console.print(f"Query cost: {answer['extensions']['cost']}")
-        if once:
-            return
-        console.print(f"Serving on {running.url} with token shpat_demo; Ctrl-C to stop.")
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
 
 
 if __name__ == "__main__":

@@ -72,3 +72,19 @@ def test_control_api_errors_are_clear(simulator: RunningSimulator) -> None:
     assert invalid.status_code == 422
     plan = httpx.post(f"{simulator.url}/__sim/shops", json={"shop": "p", "plan": "gold"})
     assert plan.status_code == 422
+
+
+def test_merchant_actions_take_whole_gids_or_numbers(simulator: RunningSimulator) -> None:
+    spec = {"shop": "gids", "token": "shpat_gids", "products": 2}
+    assert httpx.post(f"{simulator.url}/__sim/shops", json=spec).status_code == 201
+    first, second = httpx.get(f"{simulator.url}/__sim/shops/gids/products").json()
+    by_gid = httpx.post(
+        f"{simulator.url}/__sim/shops/gids/products/{first['id']}", json={"tags": ["a"]}
+    )
+    number = second["id"].rsplit("/", 1)[1]
+    by_number = httpx.post(
+        f"{simulator.url}/__sim/shops/gids/products/{number}", json={"tags": ["b"]}
+    )
+    assert (by_gid.status_code, by_number.status_code) == (200, 200)
+    tags = [p["tags"] for p in httpx.get(f"{simulator.url}/__sim/shops/gids/products").json()]
+    assert tags == [["a"], ["b"]]

@@ -70,7 +70,7 @@ def list_(json: JsonOption = False) -> None:
     for row in rows:
         table.add_row(
             row["name"],
-            row["api_url"] or row["shop_domain"],
+            row["shop_domain"],
             row["auth_mode"],
             ", ".join(_variables(row)),
             "yes" if row["enabled"] else "no",

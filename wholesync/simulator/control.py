@@ -264,7 +264,8 @@ def control_routes() -> list[BaseRoute]:
     for entry in ACTIONS:
         routes.append(
             Route(
-                f"/shops/{{shop}}{entry.path}",
+                # Record ids may be given whole (gid://shopify/Product/1) or as their number.
+                f"/shops/{{shop}}{entry.path.replace('{id}', '{id:path}')}",
                 _guard(_action_endpoint(entry)),
                 methods=[entry.method],
             )

@@ -5,6 +5,7 @@ directly (no validation pass) so that a hundred thousand customers take seconds.
 from __future__ import annotations
 
 import random
+import unicodedata
 from typing import TYPE_CHECKING
 
 from wholesync.simulator.clock import iso
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from wholesync.simulator.seed import SeedSpec
 
 DAY = 86400
+
+
+def _ascii(email: str) -> str:
+    """Shopify refuses non-ASCII addresses, so fold names like Ekström to ekstrom."""
+    folded = unicodedata.normalize("NFKD", email).encode("ascii", "ignore").decode()
+    return folded.lower()
 
 
 def _words(text: str) -> list[str]:
@@ -182,7 +189,7 @@ def seed_customers(shop: Shop, rng: random.Random, spec: SeedSpec) -> None:
         if wholesale:
             company = f"{rng.choice(STORE_WORDS)} & {rng.choice(STORE_WORDS)} {rng.choice(KINDS)}"
             domain = company.split(" & ")[0].lower()
-            customer["email"] = f"{first.lower()}.{last.lower()}.{index}@{domain}-shop.example.com"
+            customer["email"] = _ascii(f"{first}.{last}.{index}@{domain}-shop.example.com")
             tags = ["wholesale"]
             if rng.random() < 0.85:
                 tags.append(spec.sync_tag)
@@ -195,7 +202,7 @@ def seed_customers(shop: Shop, rng: random.Random, spec: SeedSpec) -> None:
             stores = rng.randrange(0, 3)
         else:
             company = None
-            customer["email"] = f"{first.lower()}{index}@example.com"
+            customer["email"] = _ascii(f"{first}{index}@example.com")
             tags = rng.sample(["retail", "newsletter", "vip"], rng.randrange(0, 2))
             stores = 0
         customer["tags"] = sorted(set(tags), key=lambda t: (t.lower(), t))
