@@ -161,3 +161,48 @@ def test_a_damaged_line_is_an_invalid_payload() -> None:
     with pytest.raises(InvalidQueryError) as caught:
         list(rebuild(lines, shape("bulk_catalog")))
     assert "line 2" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("gid", "kind"),
+    [
+        ("gid://shopify/ProductVariant/1", "ProductVariant"),
+        ("gid://shopify/InventoryLevel/1?inventory_item_id=2", "InventoryLevel"),
+        ("gid://other-app/Thing/", "Thing"),
+        ("gid://shopify/Product", None),
+        ("gid://", None),
+        ("https://shopify/Product/1", None),
+        (7, None),
+    ],
+)
+def test_gid_type(gid: Any, kind: str | None) -> None:
+    assert gid_type(gid) == kind
+
+
+def test_routing_remembered_by_gid_prefix_stays_exact() -> None:
+    """Children of several types, interleaved, from two roots: each still lands by its type,
+    also a type whose name starts like another's."""
+    text = (
+        "{ products { edges { node { id media { edges { node { ... on MediaImage { id } } } } "
+        "metafields { edges { node { id } } } } } } }"
+    )
+    built = BulkShape.from_document(text)
+    lines = []
+    for product in (1, 2):
+        parent = f"gid://shopify/Product/{product}"
+        lines.append(orjson.dumps({"id": parent}))
+        for n, kind in enumerate(["MediaImage", "Metafield", "MediaImage", "Metafield"]):
+            child = {"id": f"gid://shopify/{kind}/{product}{n}", "__parentId": parent}
+            lines.append(orjson.dumps(child))
+    first, second = rebuild(lines, built)
+    assert [m["id"] for m in second["media"]] == [
+        "gid://shopify/MediaImage/20",
+        "gid://shopify/MediaImage/22",
+    ]
+    assert [m["id"] for m in first["metafields"]] == [
+        "gid://shopify/Metafield/11",
+        "gid://shopify/Metafield/13",
+    ]
+    stray = [lines[0], orjson.dumps({"id": "gid://shopify/Media/9", "__parentId": first["id"]})]
+    with pytest.raises(InvalidQueryError):
+        list(rebuild(stray, built))

@@ -49,11 +49,26 @@ NODE_TYPES: Mapping[str, frozenset[str]] = {
 }
 
 
+# Bounds the GID prefixes a level remembers (a few child types, each from one app).
+MAX_PREFIXES = 16
+
+
 @dataclass
 class Level:
     """The nested connections of one kind of object in the query."""
 
     children: list[Child] = field(default_factory=list)
+    # Child routing already decided, by (typename, GID type): a bulk file repeats a handful
+    # of types across millions of lines, so each is matched against the children once.
+    routes: dict[tuple[Any, Any], Child] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # GID prefixes (``gid://shopify/MediaImage/``) of lines routed by their GID alone, and where
+    # they went: a level has a few child types, and testing a prefix is cheaper than parsing
+    # the type out of every line.
+    prefixes: list[tuple[str, Child]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
 
 @dataclass
@@ -63,6 +78,11 @@ class Child:
     path: tuple[str, ...]
     types: frozenset[str]
     level: Level
+    # The list's key when it sits directly on the parent (the usual case), else None.
+    key: str | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.key = self.path[0] if len(self.path) == 1 else None
 
 
 @dataclass
@@ -156,13 +176,19 @@ def gid_type(value: Any) -> str | None:
     """``ProductVariant`` from ``gid://shopify/ProductVariant/1``."""
     if not isinstance(value, str) or not value.startswith("gid://"):
         return None
-    parts = value.split("/")
-    return parts[3] if len(parts) > 4 else None
+    # The type sits between the third and fourth slashes: find them, not split the whole GID
+    # (this runs for every child line of a bulk file).
+    start = value.find("/", 6) + 1
+    end = value.find("/", start) if start else -1
+    return value[start:end] if end != -1 else None
 
 
 def _attach_lists(obj: dict[str, Any], level: Level) -> None:
     """Give every nested connection of a new object its (empty, for now) list."""
     for child in level.children:
+        if child.key is not None:  # directly on the object: no path to walk
+            obj[child.key] = []
+            continue
         holder: Any = obj
         for step in child.path[:-1]:
             holder = holder.get(step) if isinstance(holder, dict) else None
@@ -171,9 +197,33 @@ def _attach_lists(obj: dict[str, Any], level: Level) -> None:
 
 
 def _route(level: Level, line: Mapping[str, Any], number: int) -> Child:
+    """The child (connection) of ``level`` that ``line`` belongs to."""
     if len(level.children) == 1:
         return level.children[0]
-    kinds = {line.get("__typename"), gid_type(line.get("id"))} - {None}
+    ident = line.get("id")
+    if type(ident) is str and "__typename" not in line:
+        for prefix, child in level.prefixes:
+            if ident.startswith(prefix):
+                return child
+    kind = gid_type(ident)
+    key = (line.get("__typename"), kind)
+    found = level.routes.get(key)
+    if found is None:
+        found = level.routes[key] = _match(level, key, number)
+    if key[0] is None and kind is not None and len(level.prefixes) < MAX_PREFIXES:
+        level.prefixes.append((_gid_prefix(str(ident), kind), found))  # a type: ident is a GID
+    return found
+
+
+def _gid_prefix(gid: str, kind: str) -> str:
+    """``gid://shopify/MediaImage/`` from ``gid://shopify/MediaImage/7`` (of type ``kind``)."""
+    start = gid.find("/", 6) + 1
+    return gid[: start + len(kind) + 1]
+
+
+def _match(level: Level, key: tuple[Any, Any], number: int) -> Child:
+    """The one child whose node types include the line's type; raises if not exactly one."""
+    kinds = set(key) - {None}
     matches = [child for child in level.children if child.types & kinds]
     if len(matches) == 1:
         return matches[0]
@@ -226,11 +276,19 @@ def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[dict[str
                     fix="Start the bulk query with groupObjects: true so children follow their "
                     "parent.",
                 )
-            child = _route(found[1], obj, number)
-            _place(found[0], child, obj)
+            parent, parent_level = found
+            # Inline fast paths: this runs for every child line, often millions of them.
+            children = parent_level.children
+            child = children[0] if len(children) == 1 else _route(parent_level, obj, number)
+            siblings = parent.get(child.key) if child.key else None
+            if type(siblings) is list:
+                siblings.append(obj)
+            else:
+                _place(parent, child, obj)
             level = child.level
-        _attach_lists(obj, level)
-        if level.children and isinstance(obj.get("id"), str):
-            parents[obj["id"]] = (obj, level)
+        if level.children:  # leaves (most lines) have no lists and no children to await
+            _attach_lists(obj, level)
+            if isinstance(obj.get("id"), str):
+                parents[obj["id"]] = (obj, level)
     if root is not None:
         yield root

@@ -33,6 +33,8 @@ class MapError(Exception):
 
 def nodes(value: Any) -> list[dict[str, Any]]:
     """The node dicts of a connection (``nodes`` or ``edges``) or of a plain list."""
+    if type(value) is list:  # bulk results: checked first, the Mapping check costs more
+        return [item for item in value if isinstance(item, dict)]
     if isinstance(value, Mapping):
         if isinstance(value.get("nodes"), list):
             value = value["nodes"]
@@ -78,8 +80,11 @@ def tag_list(value: Any) -> tuple[str, ...]:
     return tuple(seen)
 
 
+@lru_cache(maxsize=4096)
 def tag_key(tag: str) -> str:
-    """How tags compare: Shopify treats them case-insensitively; spacing is normalised."""
+    """How tags compare: Shopify treats them case-insensitively; spacing is normalised.
+
+    Cached: a catalog repeats a few tags on every product, and each is compared several times."""
     return " ".join(tag.split()).casefold()
 
 
@@ -98,6 +103,9 @@ def numeric_id(gid: str | None) -> str | None:
 
 def node_gid(node: Mapping[str, Any], kind: str) -> str | None:
     """The node's GID: ``id`` (GraphQL), ``admin_graphql_api_id`` or a numeric ``id`` (REST)."""
+    gid = node.get("id")
+    if type(gid) is str and gid.startswith("gid://"):  # GraphQL: every node of a bulk file
+        return gid
     for key in ("id", "admin_graphql_api_id"):
         value = node.get(key)
         if isinstance(value, str) and value.startswith("gid://"):
@@ -135,11 +143,8 @@ def parse_datetime(value: Any) -> datetime | None:
 
 def parse_decimal(value: Any) -> Decimal | None:
     """A finite decimal from a string or number (``None`` if it is not one)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    raw = text(value)
+    # A string is the common case (prices): it skips the checks for other types.
+    raw = (value.strip() or None) if type(value) is str else _decimal_text(value)
     if raw is None:
         return None
     try:
@@ -149,6 +154,15 @@ def parse_decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _decimal_text(value: Any) -> str | None:
+    """The text of a non-string number for :class:`Decimal` (floats by their shortest repr)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    return text(value)
+
+
 def metafield_entries(node: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [m for m in nodes(node.get("metafields")) if text(m.get("key")) is not None]
 
@@ -156,6 +170,8 @@ def metafield_entries(node: Mapping[str, Any]) -> list[dict[str, Any]]:
 def metafield_values(node: Mapping[str, Any]) -> dict[str, str]:
     """``namespace.key`` -> raw string value, for the node's own metafields."""
     found: dict[str, str] = {}
+    if not node.get("metafields"):  # most variants have none (an empty bulk list): skip
+        return found
     for entry in metafield_entries(node):
         namespace, key = text(entry.get("namespace")), text(entry.get("key"))
         value = entry.get("value")
@@ -164,8 +180,12 @@ def metafield_values(node: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=1024)
 def metafield_money(raw: str) -> Decimal | None:
-    """A price metafield: a decimal (``number_decimal``) or a ``money`` JSON object."""
+    """A price metafield: a decimal (``number_decimal``) or a ``money`` JSON object.
+
+    Cached: every variant of a product reads its product's metafield, and a catalog repeats
+    few prices; a JSON ``money`` value costs a failed decimal parse and a JSON decode."""
     number = parse_decimal(raw)
     if number is not None:
         return number

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from wholesync.sync.errors import reject
 from wholesync.sync.formula import FormulaError, apply_formula
@@ -307,7 +307,7 @@ def _variant(
         wholesale_price=_wholesale(variant, price, product_meta, settings, label),
         weight=weight,
         weight_unit=unit,
-        inventory_item_gid=text(item.get("id")) if isinstance(item, Mapping) else None,
+        inventory_item_gid=text(item.get("id")) if _is_mapping(item) else None,
         image_url=image[0] if image else None,
         custom_fields=custom_fields(mapping, plain(variant), label()) if mapping else {},
     )
@@ -342,11 +342,16 @@ def _wholesale(
         raise MapError("INVALID_PAYLOAD", detail=detail) from None
 
 
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    # The dict test first: it is what JSON gives, and the Mapping ABC check is slow.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _weight(variant: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
     item = variant.get("inventoryItem")
-    measurement = item.get("measurement") if isinstance(item, Mapping) else None
-    weight = measurement.get("weight") if isinstance(measurement, Mapping) else None
-    if isinstance(weight, Mapping):
+    measurement = item.get("measurement") if _is_mapping(item) else None
+    weight = measurement.get("weight") if _is_mapping(measurement) else None
+    if _is_mapping(weight):
         return parse_decimal(weight.get("value")), text(weight.get("unit"))
     # Older payloads (e.g. earlier bulk results) carry weight on the variant itself.
     return parse_decimal(variant.get("weight")), text(variant.get("weightUnit"))

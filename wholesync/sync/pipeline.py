@@ -27,7 +27,9 @@ INVALID_PAYLOAD = "INVALID_PAYLOAD"
 WRITES = frozenset({"create", "update", "archive"})
 # What the database says about bad data; anything else (a lost connection, a bug) ends the run.
 REFUSED = (IntegrityError, DataError)
-GC_THRESHOLDS = (50_000, 50, 100)
+# A batch of 1,000 products is a few hundred thousand young objects: a first generation of
+# 200,000 lets most of them die before a collection scans them (measured: half the GC time).
+GC_THRESHOLDS = (200_000, 50, 100)
 
 
 @dataclass(eq=False, slots=True)
