@@ -22,7 +22,7 @@ from wholesync.sync import errors
 from wholesync.sync.bulk_write import insert_returning_ids, insert_rows
 from wholesync.sync.diff import field_diff
 from wholesync.sync.fingerprint import fingerprint, mapped_part, to_plain
-from wholesync.sync.matching import RefIndex, SourceCheck
+from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen
 from wholesync.sync.pipeline import Plan
 from wholesync.sync.product_rows import bind, stamp
 from wholesync.sync.records import Archive, CustomerRecord, Rejection
@@ -364,17 +364,7 @@ class CustomerLoader:
         insert_rows(self.session, BUYERS, [r | {"archived_at": None} for r in inserts])
 
     def sweep(self, seen: set[str]) -> list[Plan]:
-        return [
-            Plan(
-                "archive",
-                ENTITY,
-                gid,
-                hub_id=ref.hub_id,
-                message="Not in Shopify's full export any more (deleted or no longer synced).",
-            )
-            for gid, ref in self.refs.items()
-            if gid not in seen and ref.fingerprint is not None
-        ]
+        return archive_unseen(ENTITY, self.refs, seen)
 
     def discard(self) -> None:
         self.refs.discard_staged()

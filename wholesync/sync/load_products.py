@@ -25,7 +25,7 @@ from wholesync.sync.bulk_write import (
 )
 from wholesync.sync.diff import field_diff
 from wholesync.sync.fingerprint import fingerprint, mapped_part
-from wholesync.sync.matching import RefIndex, SourceCheck
+from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen
 from wholesync.sync.pipeline import Plan
 from wholesync.sync.product_rows import (
     IMAGE_INSERT,
@@ -328,17 +328,7 @@ class ProductLoader:
     # Full syncs and failures.
 
     def sweep(self, seen: set[str]) -> list[Plan]:
-        return [
-            Plan(
-                "archive",
-                ENTITY,
-                gid,
-                hub_id=ref.hub_id,
-                message="Not in Shopify's full export any more (deleted or no longer synced).",
-            )
-            for gid, ref in self.refs.items()
-            if gid not in seen and ref.fingerprint is not None
-        ]
+        return archive_unseen(ENTITY, self.refs, seen)
 
     def discard(self) -> None:
         self.refs.discard_staged()

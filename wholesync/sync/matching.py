@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wholesync.hub.models.types import utcnow
 from wholesync.sync.bulk_write import insert_values
 from wholesync.sync.fingerprint import source_digest, source_part, stored
+from wholesync.sync.pipeline import Plan
 from wholesync.sync.tables import REFS
 
 
@@ -174,3 +175,18 @@ class SourceCheck:
         """What to store for a record: its fingerprint and its node's digest, if known."""
         last, self._last = self._last, None
         return stored(record_fingerprint, last[1] if last and last[0] == gid else None)
+
+
+def archive_unseen(entity: str, refs: RefIndex, seen: set[str]) -> list[Plan]:
+    """After a complete full read: archive every loaded record Shopify no longer returned."""
+    return [
+        Plan(
+            "archive",
+            entity,
+            gid,
+            hub_id=ref.hub_id,
+            message="Not in Shopify's full export any more (deleted or no longer synced).",
+        )
+        for gid, ref in refs.items()
+        if gid not in seen and ref.fingerprint is not None
+    ]
