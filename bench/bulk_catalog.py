@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from wholesync.hub.models import Tenant
 from wholesync.shopify import ShopifyClient, StaticToken, operations
 from wholesync.shopify.bulk_jsonl import BulkShape, rebuild
+from wholesync.sync.flows import run_flow
+from wholesync.sync.products import PRODUCTS as PRODUCT_FLOW
 
 PRODUCTS = 20_000
 VARIANTS_PER_PRODUCT = 5
@@ -151,3 +154,18 @@ def peak_rss_mb() -> float:
 
 def file_mb(path: Path) -> float:
     return round(os.path.getsize(path) / 2**20, 1)
+
+
+def timed_products_run(session: Session, tenant: Tenant, path: Path) -> tuple[float, Any]:
+    """Run the products flow over the catalog at ``path``; return seconds and the run result."""
+    started = time.perf_counter()
+    result = run_flow(
+        PRODUCT_FLOW,
+        session,
+        tenant,
+        offline_client(),
+        full=True,
+        nodes=read_catalog(path),
+        batch_size=1_000,
+    )
+    return time.perf_counter() - started, result

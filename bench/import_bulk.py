@@ -25,15 +25,12 @@ from bench.bulk_catalog import (
     VARIANTS_PER_PRODUCT,
     bench_tenant,
     file_mb,
-    offline_client,
     peak_rss_mb,
-    read_catalog,
+    timed_products_run,
     write_catalog,
 )
 from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import Product, ProductImage, Tenant, Variant
-from wholesync.sync.flows import run_flow
-from wholesync.sync.products import PRODUCTS as PRODUCT_FLOW
 from wholesync.sync.tables import table_of
 
 CATALOG_TABLES = [table_of(model) for model in (Product, Variant, ProductImage)]
@@ -49,18 +46,7 @@ def import_catalog(path: Path, url: str) -> dict[str, Any]:
         tenant_id = bench_tenant(session).id
     with sessions() as session:
         tenant = session.get_one(Tenant, tenant_id)
-        client = offline_client()
-        started = time.perf_counter()
-        result = run_flow(
-            PRODUCT_FLOW,
-            session,
-            tenant,
-            client,
-            full=True,
-            nodes=read_catalog(path),
-            batch_size=1_000,
-        )
-        seconds = time.perf_counter() - started
+        seconds, result = timed_products_run(session, tenant, path)
     engine.dispose()
     return {"seconds": seconds, "counts": result.counts, "status": result.status}
 

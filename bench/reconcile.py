@@ -20,12 +20,10 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from bench.bulk_catalog import offline_client, read_catalog, write_catalog
+from bench.bulk_catalog import read_catalog, timed_products_run, write_catalog
 from bench.import_bulk import import_catalog
 from wholesync.hub.db import make_engine, session_factory
 from wholesync.hub.models import SyncRecord, Tenant
-from wholesync.sync.flows import run_flow
-from wholesync.sync.products import PRODUCTS as PRODUCT_FLOW
 
 
 def reconcile(path: Path, url: str) -> dict[str, Any]:
@@ -35,18 +33,7 @@ def reconcile(path: Path, url: str) -> dict[str, Any]:
     with sessions() as session:
         tenant = session.scalars(select(Tenant)).one()
         records_before = session.scalar(select(func.count()).select_from(SyncRecord))
-        client = offline_client()
-        started = time.perf_counter()
-        result = run_flow(
-            PRODUCT_FLOW,
-            session,
-            tenant,
-            client,
-            full=True,
-            nodes=read_catalog(path),
-            batch_size=1_000,
-        )
-        seconds = time.perf_counter() - started
+        seconds, result = timed_products_run(session, tenant, path)
         records_after = session.scalar(select(func.count()).select_from(SyncRecord))
     engine.dispose()
     return {

@@ -19,17 +19,6 @@ from tests.conftest import PROJECT_ROOT
 OPERATIONS = PROJECT_ROOT / "wholesync" / "shopify" / "operations"
 
 
-def _fragments(name: str) -> str:
-    text = (OPERATIONS / f"{name}.graphql").read_text()
-    return text[text.index("fragment ") :]
-
-
-def test_by_id_documents_select_what_the_page_documents_select() -> None:
-    assert _fragments("product_by_id") == _fragments("products")
-    assert _fragments("customer_by_id") == _fragments("customers")
-    assert _fragments("inventory_item_by_id") == _fragments("inventory_levels")
-
-
 def _paths(
     selection_set: SelectionSetNode | None, fragments: dict[str, Any], prefix: str
 ) -> set[str]:

@@ -1,8 +1,8 @@
 """F2 mapping: one Shopify customer node -> a CustomerRecord (with its buyer), an Archive or a
 Rejection.
 
-Pure and deterministic: no I/O. The input is the node selected by ``customers.graphql`` /
-``customer_by_id.graphql`` (``addressesV2`` and ``metafields`` as ``{"nodes": [...]}``) or the
+Pure and deterministic: no I/O. The input is the node selected by ``customers.graphql``
+(``addressesV2`` and ``metafields`` as ``{"nodes": [...]}``) or the
 object rebuilt from ``bulk_customers.graphql`` (the same connections as plain lists).
 """
 

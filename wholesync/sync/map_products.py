@@ -1,7 +1,7 @@
 """F1 mapping: one Shopify product node -> a ProductRecord, an Archive or a Rejection.
 
-Pure and deterministic: no I/O. The input is the node selected by ``products.graphql`` /
-``product_by_id.graphql`` (connections as ``{"nodes": [...]}``) or the object rebuilt from
+Pure and deterministic: no I/O. The input is the node selected by ``products.graphql``
+(connections as ``{"nodes": [...]}``) or the object rebuilt from
 ``bulk_products.graphql`` (the same connections as plain lists, e.g. ``variants: [...]``,
 ``media: [...]``, ``metafields: [...]``); :func:`~wholesync.sync.map_common.nodes` reads both.
 A bulk product has no ``collections`` (the bulk connection budget is spent on variants):
