@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from wholesync.hub.db import make_engine
 from wholesync.hub.models import Base
+from wholesync.runtime import models as runtime_models  # noqa: F401  (registers its tables)
 
 config = context.config
 target_metadata = Base.metadata

@@ -25,6 +25,7 @@ from wholesync.hub.db import (
 )
 from wholesync.hub.errors import HubError
 from wholesync.hub.models import Base
+from wholesync.runtime import models as runtime_models  # noqa: F401  (registers its tables)
 
 TABLES = {
     "addresses",
@@ -33,13 +34,17 @@ TABLES = {
     "customers",
     "external_refs",
     "inventory_levels",
+    "jobs",
     "product_images",
     "products",
+    "run_leases",
+    "schedule_state",
     "sync_records",
     "sync_runs",
     "tenants",
     "variants",
     "warehouses",
+    "webhook_inbox",
 }
 
 

@@ -77,13 +77,25 @@ def run_flow(
     on_progress: Callable[[int], None] | None = None,
     nodes: Iterable[dict[str, Any]] | None = None,
     batch_size: int = 500,
+    trigger: str = "manual",
 ) -> RunResult:
-    """Run ``spec`` for ``tenant``; ``nodes`` replaces the fetch (benchmarks, webhooks)."""
+    """Run ``spec`` for ``tenant``.
+
+    ``nodes`` replaces the fetch (webhooks, benchmarks). Such a run sees only some records, so
+    it neither archives what it did not see nor moves the cursor: a change whose webhook was
+    lost must still be found by the next reconcile.
+    """
     settings = tenant_settings(tenant)
     previous = None if full else last_cursor(session, tenant.id, spec.name)
-    is_full = previous is None
+    is_full = previous is None and nodes is None
     recorder = RunRecorder(
-        session, tenant.id, tenant.name, spec.name, preview=preview, full=is_full
+        session,
+        tenant.id,
+        tenant.name,
+        spec.name,
+        preview=preview,
+        full=is_full,
+        trigger=trigger,
     )
     context = Context(session, tenant, settings, client, preview, [])
     cost_before = client.cost_used
@@ -103,7 +115,7 @@ def run_flow(
         )
         source = nodes if nodes is not None else spec.fetch(context, previous)
         progress = pipeline.run(source)
-        if is_full and spec.sweeps and nodes is None:
+        if is_full and spec.sweeps:
             pipeline.sweep()
     except (ShopifyError, OperationalError) as exc:
         session.rollback()
@@ -113,8 +125,12 @@ def run_flow(
         recorder.finish(api_cost=client.cost_used - cost_before, error=_describe(exc))
         raise
     newest = progress.newest
-    cursor = previous
-    if newest is not None and (previous is None or newest > datetime.fromisoformat(previous)):
+    cursor = None if nodes is not None else previous
+    if (
+        nodes is None
+        and newest is not None
+        and (previous is None or newest > datetime.fromisoformat(previous))
+    ):
         cursor = _iso(newest)
     return recorder.finish(api_cost=client.cost_used - cost_before, cursor=cursor)
 

@@ -100,6 +100,7 @@ class RunRecorder:
         *,
         preview: bool,
         full: bool,
+        trigger: str = "manual",
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -116,6 +117,7 @@ class RunRecorder:
             status=RUNNING,
             preview=preview,
             full_sync=full,
+            trigger=trigger,
             started_at=now(),
             counts=dict(self.counts),
         )

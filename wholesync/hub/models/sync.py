@@ -48,6 +48,8 @@ class SyncRun(IdMixin, TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(16))
     preview: Mapped[bool] = mapped_column(default=False)
     full_sync: Mapped[bool] = mapped_column(default=False)
+    # What started it: manual, schedule, webhook, connect, ...
+    trigger: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
