@@ -11,6 +11,7 @@ from typing import NoReturn
 import psycopg
 import psycopg.sql
 import pytest
+import redis
 from graphql import GraphQLSchema, build_schema
 from sqlalchemy import make_url
 
@@ -107,6 +108,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
     return url
+
+
+# Redis for queue and shared-throttle tests; override to use another server.
+REDIS_URL_ENV = "WHOLESYNC_TEST_REDIS_URL"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The URL of the test Redis server; pair it with ``redis_prefix`` to keep keys apart."""
+    url = os.environ.get(REDIS_URL_ENV, REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        require_service(f"Redis is unreachable at {url}: {exc}")
+    yield url
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix (and Huey queue name) of this test's own; its keys are deleted after."""
+    prefix = f"wholesync-test-{os.getpid()}-{secrets.token_hex(4)}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 # --- The Shopify simulator, for tests outside tests/simulator (which keeps its own) -----------
