@@ -206,3 +206,18 @@ def test_routing_remembered_by_gid_prefix_stays_exact() -> None:
     stray = [lines[0], orjson.dumps({"id": "gid://shopify/Media/9", "__parentId": first["id"]})]
     with pytest.raises(InvalidQueryError):
         list(rebuild(stray, built))
+
+
+def test_each_root_carries_the_digest_of_its_own_lines() -> None:
+    first = list(generated(3))
+    changed = list(first)
+    changed[1] = changed[1].replace(b"S0-0", b"S0-X")  # a child line of the first root
+    before = list(rebuild(first, shape("bulk_catalog")))
+    after = list(rebuild(changed, shape("bulk_catalog")))
+    assert before == list(rebuild(list(first), shape("bulk_catalog")))
+    assert [r.source_digest for r in before] == [
+        r.source_digest for r in rebuild(first, shape("bulk_catalog"))
+    ]
+    assert after[0].source_digest != before[0].source_digest
+    assert [r.source_digest for r in after[1:]] == [r.source_digest for r in before[1:]]
+    assert len({r.source_digest for r in before}) == 3

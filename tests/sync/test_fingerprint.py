@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+from wholesync.shopify.bulk_jsonl import BulkObject
 from wholesync.sync.diff import field_diff
 from wholesync.sync.fingerprint import (
     fingerprint,
+    joined,
     mapped_part,
     settings_salt,
     source_digest,
@@ -92,3 +94,19 @@ def test_field_diff_is_flat_and_normalised() -> None:
         "variants.S.price": ["5", "6"],
     }
     assert field_diff(None, {"title": "Tee"}) == {"title": [None, "Tee"]}
+
+
+def test_a_bulk_node_digests_its_raw_lines_and_what_is_joined_onto_it() -> None:
+    salt = settings_salt({})
+    node = BulkObject({"id": "gid://shopify/Product/1", "title": "Tee"}, "f" * 32)
+    same = BulkObject(dict(node), "f" * 32)
+    assert source_digest(node, salt) == source_digest(same, salt)
+    assert source_digest(node, salt) != source_digest(BulkObject(node, "e" * 32), salt)
+    tagged = joined(node, "collections", [{"id": "gid://shopify/Collection/1"}])
+    moved = joined(node, "collections", [{"id": "gid://shopify/Collection/2"}])
+    assert (
+        tagged["collections"] == [{"id": "gid://shopify/Collection/1"}]
+        and "collections" not in node
+    )
+    assert len({source_digest(n, salt) for n in (node, tagged, moved)}) == 3
+    assert joined({"id": "x"}, "collections", []) == {"id": "x", "collections": []}

@@ -13,6 +13,7 @@ types come from the document's inline fragments and from ``NODE_TYPES``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,18 @@ NODE_TYPES: Mapping[str, frozenset[str]] = {
     "fulfillmentOrders": frozenset({"FulfillmentOrder"}),
     "fulfillments": frozenset({"Fulfillment"}),
 }
+
+
+class BulkObject(dict[str, Any]):
+    """A rebuilt root object: a plain dict, plus ``source_digest``, the digest of the raw lines
+    it was rebuilt from. The same lines rebuild the same object, so a consumer can tell an
+    unchanged object without serialising it again."""
+
+    __slots__ = ("source_digest",)
+
+    def __init__(self, data: Mapping[str, Any], source_digest: str) -> None:
+        super().__init__(data)
+        self.source_digest = source_digest
 
 
 # Bounds the GID prefixes a level remembers (a few child types, each from one app).
@@ -247,8 +260,13 @@ def _place(parent: dict[str, Any], child: Child, obj: dict[str, Any]) -> None:
 
 
 def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[dict[str, Any]]:
-    """Yield each root object with its descendants attached, reading ``lines`` once."""
+    """Yield each root object with its descendants attached, reading ``lines`` once.
+
+    Each root is a :class:`BulkObject` carrying the digest of its lines and its descendants'.
+    """
     root: dict[str, Any] | None = None
+    # The raw lines of the current root, digested in one call when it is complete.
+    read: list[bytes] = []
     # Objects of the current root that children may point at: id -> (object, its level).
     parents: dict[str, tuple[dict[str, Any], Level]] = {}
     for number, raw in enumerate(lines, start=1):
@@ -264,9 +282,10 @@ def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[dict[str
         parent_id = obj.pop("__parentId", None)
         if parent_id is None:
             if root is not None:
-                yield root
+                yield BulkObject(root, _digest(read))
             root, level = obj, shape.root
             parents = {}
+            read = []
         else:
             found = parents.get(parent_id)
             if found is None:
@@ -286,9 +305,14 @@ def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[dict[str
             else:
                 _place(parent, child, obj)
             level = child.level
+        read.append(raw if isinstance(raw, bytes) else raw.encode())
         if level.children:  # leaves (most lines) have no lists and no children to await
             _attach_lists(obj, level)
             if isinstance(obj.get("id"), str):
                 parents[obj["id"]] = (obj, level)
     if root is not None:
-        yield root
+        yield BulkObject(root, _digest(read))
+
+
+def _digest(lines: list[bytes]) -> str:
+    return hashlib.blake2b(b"".join(lines), digest_size=16).hexdigest()

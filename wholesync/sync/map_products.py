@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, TypeGuard
 
 from wholesync.sync.errors import reject
+from wholesync.sync.fingerprint import joined
 from wholesync.sync.formula import FormulaError, apply_formula
 from wholesync.sync.map_common import (
     MapError,
@@ -407,6 +408,4 @@ def with_collections(
     node: Mapping[str, Any], index: Mapping[str, list[dict[str, Any]]]
 ) -> dict[str, Any]:
     """A shallow copy of a bulk product node with its ``collections`` taken from ``index``."""
-    copy = dict(node)
-    copy["collections"] = list(index.get(text(node.get("id")) or "", []))
-    return copy
+    return joined(node, "collections", list(index.get(text(node.get("id")) or "", [])))
