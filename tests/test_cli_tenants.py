@@ -175,3 +175,74 @@ def test_unknown_tenant(cli: CliRunner) -> None:
     result = run(cli, "tenants", "show", "nobody")
     assert result.exit_code == 2
     assert "TENANT_NOT_FOUND" in result.output
+
+
+def test_a_rotated_secret_stays_accepted_until_dropped(cli: CliRunner) -> None:
+    run(cli, "init")
+    added = run(
+        cli,
+        "tenants",
+        "add",
+        "acme",
+        "--shop",
+        "acme",
+        "--token-env",
+        "ACME_TOKEN",
+        "--secret-env",
+        "ACME_SECRET_2",
+        "--previous-secret-env",
+        "ACME_SECRET_1",
+        "--json",
+    )
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["previous_secret_env"] == "ACME_SECRET_1"
+    rotated = run(cli, "tenants", "rotate-secret", "acme", "--secret-env", "ACME_SECRET_3")
+    assert rotated.exit_code == 0, rotated.output
+    assert "$ACME_SECRET_3" in rotated.output and "$ACME_SECRET_2 still accepted" in rotated.output
+    (row,) = json.loads(run(cli, "tenants", "list", "--json").output)
+    assert (row["secret_env"], row["previous_secret_env"]) == ("ACME_SECRET_3", "ACME_SECRET_2")
+    assert "$ACME_SECRET_2" in run(cli, "tenants", "list").output
+    dropped = run(cli, "tenants", "rotate-secret", "acme", "--drop-previous", "--json")
+    assert dropped.exit_code == 0, dropped.output
+    shown = json.loads(dropped.output)
+    assert (shown["secret_env"], shown["previous_secret_env"]) == ("ACME_SECRET_3", None)
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        ([], "--secret-env NEW_VARIABLE"),
+        (["--secret-env", "ACME_SECRET"], "already the secret"),
+        (["--secret-env", "shpss_123 456"], "NAME of an environment variable"),
+    ],
+)
+def test_rotate_secret_refuses_what_cannot_rotate(
+    cli: CliRunner, args: list[str], hint: str
+) -> None:
+    run(cli, "init")
+    add_acme(cli)
+    result = run(cli, "tenants", "rotate-secret", "acme", *args)
+    assert result.exit_code == 2
+    assert "INVALID_TENANT" in result.output and hint in result.output
+    (row,) = json.loads(run(cli, "tenants", "list", "--json").output)
+    assert (row["secret_env"], row["previous_secret_env"]) == ("ACME_SECRET", None)
+
+
+def test_add_refuses_a_bad_previous_secret_variable(cli: CliRunner) -> None:
+    run(cli, "init")
+    result = run(
+        cli,
+        "tenants",
+        "add",
+        "acme",
+        "--shop",
+        "acme",
+        "--token-env",
+        "A",
+        "--secret-env",
+        "B",
+        "--previous-secret-env",
+        "not a name",
+    )
+    assert result.exit_code == 2
+    assert "INVALID_TENANT" in result.output and "--previous-secret-env" in result.output

@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .commands import database, demo, sync, tenants
+from .commands import jobs as jobs_command
+from .commands import serve as serve_command
+from .commands import worker as worker_command
 from .simulator.app import Simulator, create_app
 from .simulator.control import ShopSpec, create_shop
 
@@ -19,6 +22,9 @@ app.command("init")(database.init)
 app.add_typer(tenants.app, name="tenants")
 app.command("sync")(sync.sync)
 app.command("demo")(demo.demo)
+app.command("serve")(serve_command.serve)
+app.command("worker")(worker_command.worker)
+app.command("jobs")(jobs_command.jobs)
 console = Console()
 
 PLANS_HELP = "Rate-limit preset: standard (100/s, 2,000 bucket) or plus (1,000/s, 20,000)."

@@ -15,6 +15,31 @@ class Settings(BaseSettings):
         "sqlite:///wholesync.db", description="SQLAlchemy URL of the hub database"
     )
     queue_url: str = Field("sqlite:///var/queue.sqlite3", description="sqlite:// or redis://")
+    worker_threads: int = Field(
+        2, ge=0, le=64, description="threads running jobs in `serve` and `worker` (0: none)"
+    )
+    job_max_attempts: int = Field(
+        5, ge=1, le=100, description="attempts of a failing flow run before its job fails"
+    )
+    retry_base_seconds: float = Field(
+        5.0, gt=0, description="wait before a failed job's first retry; doubles per attempt"
+    )
+    retry_max_seconds: float = Field(600, gt=0, description="longest wait between two retries")
+    lease_ttl_seconds: float = Field(
+        60,
+        ge=1,
+        description="a run's lease expires this long after its worker stopped renewing it; "
+        "a killed worker's run is then taken over",
+    )
+    webhook_max_bytes: int = Field(
+        1_048_576, ge=1024, description="larger webhook bodies are refused with 413"
+    )
+    webhook_coalesce_seconds: float = Field(
+        0.25, ge=0, le=60, description="window in which updates of one record share one fetch"
+    )
+    inbox_stale_seconds: float = Field(
+        30, gt=0, description="inbox rows unprocessed this long are enqueued again"
+    )
     shopify_api_version: str = Field("2026-07", pattern=r"^\d{4}-(01|04|07|10)$")
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

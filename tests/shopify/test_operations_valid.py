@@ -1,16 +1,19 @@
 """Every document the client sends is valid against Shopify's real 2026-07 schema and against
 the simulator's schema; bulk query documents are also accepted as bulk queries, and their
-nested connections can be told apart when the JSONL is rebuilt."""
+nested connections can be told apart when the JSONL is rebuilt. Shared fragments are composed
+into the documents that spread them, so validating the loaded documents validates them too."""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -24,13 +27,15 @@ from graphql import (
 
 from tests.conftest import PROJECT_ROOT
 from tests.shopify.conftest import DOCUMENTS, doc
-from wholesync.shopify import operations
+from wholesync.shopify import InvalidQueryError, operations
 from wholesync.shopify.bulk_jsonl import BulkShape, Level
 from wholesync.simulator.api import engine
 from wholesync.simulator.bulk import query as sim_bulk
 
 OPERATIONS_DIR = PROJECT_ROOT / "wholesync" / "shopify" / "operations"
 NAMES = sorted(p.stem for p in OPERATIONS_DIR.glob("*.graphql"))
+FRAGMENTS_DIR = OPERATIONS_DIR / "fragments"
+FRAGMENTS = sorted(p.stem for p in FRAGMENTS_DIR.glob("*.graphql"))
 # Bulk documents that drive an operation rather than being run as one.
 BULK_CONTROL = {"bulk_run", "bulk_status", "bulk_cancel"}
 BULK_QUERIES = [n for n in NAMES if n.startswith("bulk_") and n not in BULK_CONTROL]
@@ -70,7 +75,7 @@ def test_package_data_ships_every_document() -> None:
     """The documents are package data: an installed wholesync must carry them all."""
     config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["wholesync"]
-    for path in OPERATIONS_DIR.glob("*.graphql"):
+    for path in [*OPERATIONS_DIR.glob("*.graphql"), *FRAGMENTS_DIR.glob("*.graphql")]:
         relative = path.relative_to(PROJECT_ROOT / "wholesync").as_posix()
         assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
 
@@ -80,6 +85,66 @@ def test_documents_are_one_operation_each() -> None:
         document = parse(operations.load(name).text)
         defined = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         assert len(defined) == 1, name
+
+
+# Shared fragments.
+
+
+def _spread(text: str) -> set[str]:
+    return {m for m in re.findall(r"\.\.\.\s*([A-Za-z_]\w*)", text) if m != "on"}
+
+
+def test_the_loader_sees_every_fragment() -> None:
+    assert operations.fragment_names() == FRAGMENTS
+    assert not set(FRAGMENTS) & set(operations.names())
+
+
+@pytest.mark.parametrize("name", FRAGMENTS)
+def test_a_fragment_file_holds_one_fragment_named_like_it(name: str) -> None:
+    (definition,) = parse(operations.fragment(name)).definitions
+    assert isinstance(definition, FragmentDefinitionNode) and definition.name.value == name
+
+
+@pytest.mark.parametrize("name", FRAGMENTS)
+def test_every_fragment_is_used_by_a_document(name: str) -> None:
+    """An unused fragment would never be validated against the schemas."""
+    assert any(name in _defined(operations.load(n).text) for n in NAMES), name
+
+
+def _defined(text: str) -> list[str]:
+    return [d.name.value for d in parse(text).definitions if isinstance(d, FragmentDefinitionNode)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_loaded_document_defines_what_it_spreads_once(name: str) -> None:
+    text = operations.load(name).text
+    defined = _defined(text)
+    assert len(defined) == len(set(defined))
+    assert set(defined) == _spread(text)
+
+
+def test_composition_follows_fragments_of_fragments() -> None:
+    text = operations.compose("query Q { products(first: 1) { nodes { ...ProductFields } } }")
+    assert _defined(text) == [
+        "ProductFields",
+        "ProductAttributes",
+        "MediaFields",
+        "MetafieldFields",
+        "VariantFields",
+        "VariantAttributes",
+    ]
+
+
+def test_a_fragment_the_document_defines_is_not_added_again() -> None:
+    own = "fragment MetafieldFields on Metafield { id }"
+    text = operations.compose(f"query Q {{ metafield(id: 1) {{ ...MetafieldFields }} }}\n{own}")
+    assert _defined(text) == ["MetafieldFields"] and own in text
+
+
+def test_an_unknown_fragment_is_a_clear_error() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        operations.compose("query Q { shop { ...NoSuchFields } }")
+    assert "NoSuchFields" in str(caught.value) and "ProductFields" in caught.value.fix
 
 
 BULK_ALL = [("package", n) for n in BULK_QUERIES] + [

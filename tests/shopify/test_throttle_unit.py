@@ -191,6 +191,24 @@ def test_in_flight_calls_are_counted_against_shopifys_figure() -> None:
     assert bucket.reserve(1000) == 2.0
 
 
+def test_an_answer_overtaken_by_a_later_one_does_not_undo_it() -> None:
+    """A's answer reports the bucket before B was charged but arrives after B's: the estimate
+    must not forget B's charge."""
+    time = FakeTime()
+    bucket = LocalBucket(time)
+    bucket.reserve(0)
+    bucket.settle(0, ThrottleStatus(maximum=2000, available=2000, restore_rate=100))
+    bucket.reserve(500)  # A, charged at once: Shopify reports 1500
+    time.now = 1.0
+    bucket.reserve(300)  # B, charged at 1 s: Shopify reports 1500 + 100 - 300 = 1300
+    time.now = 1.5
+    bucket.settle(300, ThrottleStatus(maximum=2000, available=1300, restore_rate=100))
+    time.now = 2.0
+    bucket.settle(500, ThrottleStatus(maximum=2000, available=1500, restore_rate=100))
+    # Shopify holds 1300 + 100 = 1400 now; A's stale 1500 less B's 300 plans with 1200.
+    assert bucket.reserve(1450) == 2.5
+
+
 def test_a_bucket_kept_empty_by_others_ends_in_a_throttled_error() -> None:
     time = FakeTime()
     always = throttled(100, status(0))
@@ -208,6 +226,7 @@ def test_a_shared_bucket_plugs_in_behind_the_protocol() -> None:
     @dataclass
     class Shared:
         log: list[str] = field(default_factory=list)
+        costs: dict[str, float] = field(default_factory=dict)
 
         def reserve(self, cost: float) -> float:
             self.log.append(f"reserve {cost:g}")

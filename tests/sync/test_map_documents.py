@@ -14,9 +14,7 @@ from graphql import (
     parse,
 )
 
-from tests.conftest import PROJECT_ROOT
-
-OPERATIONS = PROJECT_ROOT / "wholesync" / "shopify" / "operations"
+from wholesync.shopify import operations
 
 
 def _paths(
@@ -40,7 +38,7 @@ def _paths(
 
 
 def _selected(name: str) -> set[str]:
-    document = parse((OPERATIONS / f"{name}.graphql").read_text())
+    document = parse(operations.load(name).text)
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }

@@ -1,4 +1,5 @@
-"""``wholesync tenants``: add, list, show and configure tenants (brands with their store)."""
+"""``wholesync tenants``: add, list, show and configure tenants (brands with their store),
+connect their webhooks and rotate their secret."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import orjson
 import typer
 from rich.table import Table
 
-from wholesync.commands.common import console, print_json, session_scope
+from wholesync.commands.common import console, fail, print_json, session_scope
+from wholesync.shopify import ShopifyError
+from wholesync.sync import subscriptions
 from wholesync.sync import tenants as service
 
 app = typer.Typer(help="Add, list and configure tenants.", no_args_is_help=True)
@@ -33,6 +36,10 @@ def add(
     api_url: Annotated[
         str | None, typer.Option(help="Base URL instead of https://SHOP (e.g. the simulator).")
     ] = None,
+    previous_secret_env: Annotated[
+        str | None,
+        typer.Option(help="Variable holding a rotated-out secret, still accepted on webhooks."),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Add a tenant. Secrets are named by environment variable, never given in clear."""
@@ -45,6 +52,7 @@ def add(
             token_env=token_env,
             client_id_env=client_id_env,
             api_url=api_url,
+            previous_secret_env=previous_secret_env,
         )
         described = service.describe(tenant)
     if json:
@@ -89,7 +97,7 @@ def show(name: str, json: JsonOption = False) -> None:
         print_json(row)
         return
     table = Table(title=f"Tenant {name}", show_header=False)
-    for key in ("shop_domain", "api_url", "auth_mode", "enabled"):
+    for key in ("shop_domain", "api_url", "auth_mode", "enabled", "callback_url"):
         table.add_row(key, str(row[key]))
     table.add_row("credentials from", ", ".join(_variables(row)))
     for key, value in flat.items():
@@ -113,5 +121,74 @@ def set_(
         console.print(f"{name}: {key} = {value}")
 
 
+@app.command("connect")
+def connect(
+    name: str,
+    callback_url: Annotated[
+        str,
+        typer.Option(
+            help="Where Shopify delivers webhooks: the public https address of `wholesync "
+            "serve`, e.g. https://sync.example.com/webhooks/shopify (an origin alone gets "
+            "that path)."
+        ),
+    ],
+    json: JsonOption = False,
+) -> None:
+    """Subscribe the store's webhooks to CALLBACK_URL; safe to repeat (what exists is kept)."""
+    with session_scope() as sessions, sessions.begin() as session:
+        tenant = service.get_tenant(session, name)
+        try:
+            with service.build_client(tenant) as client:
+                report = subscriptions.connect(session, tenant, client, callback_url)
+        except ShopifyError as exc:
+            fail(exc.code, str(exc))
+    if json:
+        print_json(report.as_dict())
+        return
+    table = Table(title=f"Webhooks of {name} -> {report.callback_url}")
+    for column in ("topic", "subscription"):
+        table.add_column(column)
+    for topic, status, _ in report.rows():
+        table.add_row(topic, status)
+    console.print(table)
+    console.print(
+        f"{len(report.created)} created, {len(report.kept)} kept, "
+        f"{len(report.removed)} replaced. Each scheduled reconcile repairs them."
+    )
+
+
+@app.command("rotate-secret")
+def rotate_secret(
+    name: str,
+    secret_env: Annotated[
+        str | None,
+        typer.Option(help="Variable holding the new secret; the current one becomes previous."),
+    ] = None,
+    drop_previous: Annotated[
+        bool,
+        typer.Option(
+            "--drop-previous", help="Stop accepting the previous secret (once Shopify has)."
+        ),
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Rotate the app secret: webhooks signed with either secret are accepted until the
+    previous one is dropped."""
+    with session_scope() as sessions, sessions.begin() as session:
+        tenant = service.rotate_secret(
+            session, name, secret_env=secret_env, drop_previous=drop_previous
+        )
+        row = service.describe(tenant)
+    if json:
+        print_json({k: v for k, v in row.items() if k != "settings"})
+        return
+    previous = row["previous_secret_env"]
+    console.print(
+        f"{name}: secret from ${row['secret_env']}"
+        + (f", previous secret from ${previous} still accepted." if previous else ".")
+    )
+
+
 def _variables(row: dict[str, Any]) -> list[str]:
-    return [f"${row[key]}" for key in ("token_env", "client_id_env", "secret_env") if row.get(key)]
+    keys = ("token_env", "client_id_env", "secret_env", "previous_secret_env")
+    return [f"${row[key]}" for key in keys if row.get(key)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,7 +42,12 @@ class ThrottleStatus:
 
 
 class Bucket(Protocol):
-    """Where the bucket estimate lives: in this process, or shared by every worker of a shop."""
+    """Where the bucket estimate lives: in this process, or shared by every worker of a shop.
+
+    Shared or not, every implementation keeps the same books (``LocalBucket`` is the model):
+    each call books its estimated cost, and Shopify's figure, whenever one comes back, replaces
+    the estimate less what is still booked.
+    """
 
     def reserve(self, cost: float) -> float:
         """Book ``cost`` points for a call about to be sent; return the seconds to wait first."""
@@ -53,50 +58,101 @@ class Bucket(Protocol):
         None when the call never reached the bucket (a network error or a 5xx)."""
         ...
 
+    @property
+    def costs(self) -> MutableMapping[str, float]:
+        """The cost each operation was last charged, learned by whoever called it."""
+        ...
+
+
+def restored(available: float, at: float, now: float, status: ThrottleStatus) -> float:
+    """The level at ``now`` of a bucket that held ``available`` points at ``at``."""
+    return min(status.maximum, available + max(0.0, now - at) * status.restore_rate)
+
+
+def wait_for(cost: float, level: float, status: ThrottleStatus) -> float:
+    """Seconds until a bucket at ``level`` covers ``cost`` (at most a full bucket)."""
+    return max(0.0, (min(cost, status.maximum) - level) / status.restore_rate)
+
+
+# How long a booking may stay open after its call went out. Longer than any one HTTP attempt
+# (the client's timeout is 30 s); a booking older than this belongs to a caller that died.
+DEFAULT_LEASE = 120.0
+
+
+@dataclass
+class _Booking:
+    cost: float
+    # When the call may go out (booked + waited): anything Shopify charged before this is in
+    # the figure its answer reports.
+    sent_at: float
+
 
 class LocalBucket:
     """The bucket estimate of one process. Unknown until the first response: no waits then.
 
     Reservations may run the estimate below zero; that debt is what later callers wait for,
     so concurrent threads queue up in order instead of all waking at once.
+
+    When an answer comes back, Shopify's figure becomes the estimate, less the bookings still
+    open and less the calls settled since this one went out: those may have been charged after
+    Shopify reported, when answers overtake each other.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, lease: float = DEFAULT_LEASE
+    ) -> None:
         self._clock = clock
+        self._lease = lease
         self._lock = threading.Lock()
         self._status: ThrottleStatus | None = None
         self._available = 0.0
         self._at = 0.0
-        self._in_flight = 0.0
+        self._open: list[_Booking] = []
+        self._settled: list[tuple[float, float]] = []  # (when, cost)
+        self.costs: dict[str, float] = {}
 
-    def _level(self, now: float, status: ThrottleStatus) -> float:
-        restored = self._available + max(0.0, now - self._at) * status.restore_rate
-        return min(status.maximum, restored)
+    def _now(self) -> float:
+        """The time, after dropping the bookings of callers gone for longer than the lease."""
+        now = self._clock()
+        self._open = [b for b in self._open if b.sent_at >= now - self._lease]
+        return now
 
     def reserve(self, cost: float) -> float:
         with self._lock:
-            self._in_flight += cost
-            status = self._status
-            if status is None:
-                return 0.0
-            now = self._clock()
-            cost = min(cost, status.maximum)
-            level = self._level(now, status)
-            self._available, self._at = level - cost, now
-            return max(0.0, (cost - level) / status.restore_rate)
+            now = self._now()
+            wait = 0.0
+            if self._status is not None:
+                level = restored(self._available, self._at, now, self._status)
+                wait = wait_for(cost, level, self._status)
+                self._available = level - min(cost, self._status.maximum)
+                self._at = now
+            self._open.append(_Booking(cost, now + wait))
+            return wait
 
     def settle(self, reserved: float, status: ThrottleStatus | None) -> None:
         with self._lock:
-            self._in_flight = max(0.0, self._in_flight - reserved)
-            now = self._clock()
+            now = self._now()
+            booking = next((b for b in self._open if b.cost == reserved), None)
+            if booking is not None:
+                self._open.remove(booking)
             if status is None:
                 if self._status is not None:  # nothing was charged: give the booking back
-                    self._available = self._level(now, self._status) + reserved
+                    self._available = restored(self._available, self._at, now, self._status)
+                    self._available += reserved
                     self._at = now
                 return
+            since = (
+                sum(cost for when, cost in self._settled if when > booking.sent_at)
+                if booking is not None
+                else 0.0
+            )
             # Shopify's figure is the truth; calls still in flight will draw on it too.
             self._status = status
-            self._available, self._at = status.available - self._in_flight, now
+            self._available = status.available - sum(b.cost for b in self._open) - since
+            self._at = now
+            oldest = min((b.sent_at for b in self._open), default=now)
+            self._settled = [s for s in self._settled if s[0] > oldest]
+            self._settled.append((now, reserved))
 
     @property
     def status(self) -> ThrottleStatus | None:
@@ -129,7 +185,6 @@ class CostThrottle:
     ) -> None:
         self.bucket: Bucket = bucket if bucket is not None else LocalBucket(clock)
         self._sleep = sleep
-        self._estimates: dict[str, float] = {}
 
     @staticmethod
     def key(operation: str, variables: Mapping[str, Any] | None) -> str:
@@ -142,7 +197,7 @@ class CostThrottle:
         return "|".join([operation, *sizes])
 
     def estimate(self, key: str) -> float:
-        return self._estimates.get(key, 0.0)
+        return self.bucket.costs.get(key, 0.0)
 
     def acquire(self, key: str) -> Ticket:
         """Book the estimated cost and sleep until the bucket can cover it."""
@@ -156,7 +211,7 @@ class CostThrottle:
         """Record a response's ``extensions.cost``; return its actual cost (0 if none)."""
         requested = (cost or {}).get("requestedQueryCost")
         if isinstance(requested, int | float) and math.isfinite(requested):
-            self._estimates[ticket.key] = float(requested)
+            self.bucket.costs[ticket.key] = float(requested)
         self.bucket.settle(ticket.reserved, ThrottleStatus.from_cost(cost))
         actual = (cost or {}).get("actualQueryCost")
         return int(actual) if isinstance(actual, int | float) else 0

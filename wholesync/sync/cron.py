@@ -4,9 +4,12 @@ than every five minutes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 MIN_INTERVAL_MINUTES = 5
+# Long enough to reach any date a valid expression names (29 February within 8 years).
+_SEARCH_DAYS = 366 * 9
 ALIASES = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
@@ -115,3 +118,33 @@ def validate_cron(expression: str) -> str:
             f"every {MIN_INTERVAL_MINUTES} minutes, e.g. '*/5 * * * *'"
         )
     return expression.strip()
+
+
+def next_time(spec: CronSpec, after: datetime) -> datetime:
+    """The first minute strictly after ``after`` that ``spec`` names, in UTC.
+
+    As in cron, when both day of month and day of week are restricted, a day matching either
+    one runs. Raises :class:`CronError` for an expression naming no date (such as 30 February).
+    """
+    start = (after.astimezone(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    minutes, hours = sorted(spec.minutes), sorted(spec.hours)
+    day = start.replace(hour=0, minute=0)
+    for _ in range(_SEARCH_DAYS):
+        if day.month in spec.months and _day_matches(spec, day):
+            for hour in hours:
+                for minute in minutes:
+                    moment = day.replace(hour=hour, minute=minute)
+                    if moment >= start:
+                        return moment
+        day += timedelta(days=1)
+    raise CronError("the schedule names no date that exists; check its day and month fields")
+
+
+def _day_matches(spec: CronSpec, day: datetime) -> bool:
+    in_month = day.day in spec.days
+    in_week = (day.weekday() + 1) % 7 in spec.weekdays  # cron counts from Sunday = 0
+    month_restricted = len(spec.days) < 31
+    week_restricted = len(spec.weekdays) < 7
+    if month_restricted and week_restricted:
+        return in_month or in_week
+    return in_month and in_week

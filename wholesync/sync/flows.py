@@ -4,12 +4,14 @@ A flow is described by a :class:`FlowSpec` (products.py, customers.py, inventory
 fetch its nodes, how to map one, and which loader writes them. The first run of a flow, and
 any run with ``full=True``, reads everything through a bulk operation and afterwards archives
 what Shopify no longer returned. Other runs read only what changed since the newest
-``updatedAt`` the last completed run saw (its cursor), page by page.
+``updatedAt`` the last completed run saw (its cursor), page by page. A webhook batch reads
+just the records it names, by id (``FlowSpec.fetch_ids``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,10 +52,59 @@ class FlowSpec:
     entity: str
     # (context, cursor or None for everything) -> Shopify nodes
     fetch: Callable[[Context, str | None], Iterable[dict[str, Any]]]
+    # (context, GIDs) -> the current nodes of those records; a GID Shopify no longer finds is
+    # yielded as {"id": gid} (a tombstone the mapper archives), except by flows without one.
+    fetch_ids: Callable[[Context, Sequence[str]], Iterable[dict[str, Any]]]
     # context -> (mapper of one node, loader)
     prepare: Callable[[Context], tuple[Callable[[dict[str, Any]], Any], Loader]]
     # Whether a run without cursor (full) may archive what it did not see.
     sweeps: bool = True
+
+
+def fetch_context(
+    session: Session, tenant: Tenant, client: ShopifyClient, preview: bool = False
+) -> Context:
+    """A context for calling a spec's ``fetch_ids`` outside ``run_flow`` (webhook batches)."""
+    return Context(session, tenant, tenant_settings(tenant), client, preview, [])
+
+
+def wanted_gids(gids: Iterable[str | int], kind: str) -> list[str]:
+    """``gids`` as GIDs of ``kind``, each once, in order. A bare number (a REST id, as webhook
+    bodies carry) becomes that kind's GID; anything else is a ``ValueError`` naming it, raised
+    before any request, because one bad id would make Shopify refuse the whole batch."""
+    pattern = re.compile(rf"^gid://shopify/{re.escape(kind)}/[1-9][0-9]*$")
+    found: dict[str, None] = {}
+    for raw in gids:
+        gid = raw if isinstance(raw, str) else str(raw)
+        if gid.isdigit():
+            gid = f"gid://shopify/{kind}/{gid}"
+        if not pattern.match(gid):
+            raise ValueError(
+                f"{raw!r} is not a {kind} id; pass GIDs like gid://shopify/{kind}/123 "
+                "(or the number alone)."
+            )
+        found.setdefault(gid)
+    return list(found)
+
+
+def fetch_by_ids(
+    client: ShopifyClient,
+    operation: str,
+    gids: Sequence[str],
+    *,
+    batch: int,
+    tombstones: bool,
+) -> Iterator[dict[str, Any]]:
+    """The nodes of ``gids`` by the ``nodes(ids:)`` document ``operation``, ``batch`` ids per
+    call. A GID that comes back null is gone: ``{"id": gid}`` when ``tombstones``, else skipped."""
+    for start in range(0, len(gids), batch):
+        chunk = list(gids[start : start + batch])
+        found = client.execute(operation, {"ids": chunk}).get("nodes") or []
+        for gid, node in zip(chunk, found, strict=False):
+            if node:
+                yield node
+            elif node is None and tombstones:
+                yield {"id": gid}
 
 
 def search_after(cursor: str) -> str:

@@ -9,10 +9,10 @@ same through a bulk operation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from wholesync.sync.flows import Context, FlowSpec
+from wholesync.sync.flows import Context, FlowSpec, fetch_by_ids, wanted_gids
 from wholesync.sync.load_inventory import InventoryLoader
 from wholesync.sync.map_inventory import map_inventory_item
 from wholesync.sync.pipeline import Loader
@@ -24,6 +24,19 @@ def fetch(context: Context, cursor: str | None) -> Iterable[dict[str, Any]]:
     if cursor is None:
         return client.bulk_query("bulk_inventory")
     return client.paginate("inventory_levels", {}, ["inventoryItems"])
+
+
+# Shopify's largest list; an inventory item node costs about 25 points.
+FETCH_BATCH = 250
+
+
+def fetch_ids(context: Context, gids: Sequence[str]) -> Iterable[dict[str, Any]]:
+    """The inventory items with these GIDs (``inventory_levels/update`` names the item). An
+    item Shopify no longer finds went with its variant, which the product flow archives."""
+    wanted = wanted_gids(gids, "InventoryItem")
+    return fetch_by_ids(
+        context.client, "inventory_item_nodes", wanted, batch=FETCH_BATCH, tombstones=False
+    )
 
 
 def prepare(context: Context) -> tuple[Callable[[dict[str, Any]], Any], Loader]:
@@ -39,5 +52,10 @@ def prepare(context: Context) -> tuple[Callable[[dict[str, Any]], Any], Loader]:
 
 
 INVENTORY = FlowSpec(
-    name="inventory", entity="inventory", fetch=fetch, prepare=prepare, sweeps=False
+    name="inventory",
+    entity="inventory",
+    fetch=fetch,
+    fetch_ids=fetch_ids,
+    prepare=prepare,
+    sweeps=False,
 )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wholesync.hub.models import AuthMode, Tenant
-from wholesync.shopify import ClientCredentials, ShopifyClient, StaticToken
+from wholesync.shopify import Bucket, ClientCredentials, CostThrottle, ShopifyClient, StaticToken
 from wholesync.sync.settings import SettingsError, TenantSettings, load_settings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -64,8 +65,10 @@ def add_tenant(
     token_env: str | None = None,
     client_id_env: str | None = None,
     api_url: str | None = None,
+    previous_secret_env: str | None = None,
 ) -> Tenant:
-    """Create a tenant with default settings; exactly one of the two auth modes is named."""
+    """Create a tenant with default settings; exactly one of the two auth modes is named.
+    ``previous_secret_env`` names a rotated-out secret still accepted on webhooks."""
     if not _NAME.match(name):
         raise TenantError(
             "INVALID_TENANT",
@@ -82,6 +85,7 @@ def add_tenant(
         ("--token-env", token_env),
         ("--client-id-env", client_id_env),
         ("--secret-env", secret_env),
+        ("--previous-secret-env", previous_secret_env),
     ):
         _check_env_name(option, value)
     if api_url is not None and not re.match(r"^https?://[^\s/]+", api_url):
@@ -100,6 +104,7 @@ def add_tenant(
         token_env=token_env,
         client_id_env=client_id_env,
         secret_env=secret_env,
+        previous_secret_env=previous_secret_env,
         settings=TenantSettings().model_dump(mode="json"),
         enabled=True,
     )
@@ -152,6 +157,32 @@ def set_setting(session: Session, name: str, key: str, raw_value: str) -> Tenant
     return updated
 
 
+def rotate_secret(
+    session: Session, name: str, *, secret_env: str | None, drop_previous: bool = False
+) -> Tenant:
+    """Name a new secret variable (the current one becomes the previous one, still accepted on
+    webhooks while Shopify signs with it), or drop the previous one once it is retired."""
+    tenant = get_tenant(session, name)
+    if secret_env is None and not drop_previous:
+        raise TenantError(
+            "INVALID_TENANT",
+            "Give --secret-env NEW_VARIABLE to rotate, or --drop-previous to retire the old one.",
+        )
+    if secret_env is not None:
+        _check_env_name("--secret-env", secret_env)
+        if secret_env == tenant.secret_env:
+            raise TenantError(
+                "INVALID_TENANT",
+                f"{secret_env} is already the secret of tenant {name!r}; put the new secret in "
+                "another variable and name that one.",
+            )
+        tenant.previous_secret_env, tenant.secret_env = tenant.secret_env, secret_env
+    if drop_previous:
+        tenant.previous_secret_env = None
+    session.flush()
+    return tenant
+
+
 def describe(tenant: Tenant) -> dict[str, Any]:
     """What ``tenants show`` prints: everything but secret values (only their variable names)."""
     return {
@@ -162,7 +193,10 @@ def describe(tenant: Tenant) -> dict[str, Any]:
         "token_env": tenant.token_env,
         "client_id_env": tenant.client_id_env,
         "secret_env": tenant.secret_env,
+        "previous_secret_env": tenant.previous_secret_env,
+        "callback_url": tenant.callback_url,
         "enabled": tenant.enabled,
+        "disabled_reason": tenant.disabled_reason,
         "settings": tenant_settings(tenant).model_dump(mode="json"),
     }
 
@@ -183,10 +217,17 @@ def build_client(
     *,
     environ: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
+    bucket_for: Callable[[str], Bucket] | None = None,
     **options: Any,
 ) -> ShopifyClient:
-    """A Shopify client for the tenant, authenticated as its row says, secrets from ``environ``."""
+    """A Shopify client for the tenant, authenticated as its row says, secrets from ``environ``.
+
+    ``bucket_for`` (shop domain -> bucket) puts the client's throttle on a bucket shared with
+    other workers, such as ``RedisBucket.factory(...)``; by default it keeps its own."""
     env = os.environ if environ is None else environ
+    if bucket_for is not None:
+        sleep = options.get("sleep", time.sleep)
+        options["throttle"] = CostThrottle(bucket_for(tenant.shop_domain), sleep=sleep)
     if tenant.auth_mode == AuthMode.CLIENT_CREDENTIALS:
         auth: StaticToken | ClientCredentials = ClientCredentials(
             _secret(tenant, tenant.client_id_env, "the client id", env),

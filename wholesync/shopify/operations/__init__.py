@@ -1,5 +1,10 @@
 """Every GraphQL document the client sends, one ``<name>.graphql`` file each, loaded by name.
 
+Selections read by several documents are fragments in ``fragments/<FragmentName>.graphql``, one
+per file. A loaded document carries, after its own text, every shared fragment it spreads
+(directly or through another fragment) and does not define itself, so what is sent is always a
+complete, valid document.
+
 Documents ship as package data, so they are read with ``importlib.resources`` and work the same
 from a source tree, a wheel or a zip.
 """
@@ -13,11 +18,21 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, parse, value_from_ast_untyped
+from graphql import (
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    Visitor,
+    parse,
+    value_from_ast_untyped,
+    visit,
+)
 
 from wholesync.shopify.errors import InvalidQueryError
 
 SUFFIX = ".graphql"
+FRAGMENTS = "fragments"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -56,6 +71,76 @@ def names() -> list[str]:
     return sorted(found)
 
 
+def fragment_names() -> list[str]:
+    """The names of every shared fragment, sorted."""
+    folder = resources.files(__package__).joinpath(FRAGMENTS)
+    return sorted(e.name.removesuffix(SUFFIX) for e in folder.iterdir() if e.name.endswith(SUFFIX))
+
+
+class _Spreads(Visitor):
+    """Collects the names of the fragments a document spreads, in order of appearance."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+        if node.name.value not in self.names:
+            self.names.append(node.name.value)
+
+
+def _spreads(text: str) -> tuple[list[str], set[str]]:
+    """(fragments spread, fragments defined) by ``text``."""
+    document = parse(text)
+    collector = _Spreads()
+    visit(document, collector)
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return collector.names, defined
+
+
+@cache
+def fragment(name: str) -> str:
+    """The text of the shared fragment ``name``; an unknown or malformed one is a clear error."""
+    resource = resources.files(__package__).joinpath(FRAGMENTS, name + SUFFIX)
+    if not resource.is_file():
+        raise InvalidQueryError(
+            f"No shared GraphQL fragment named {name!r}.",
+            fix=f"Add wholesync/shopify/operations/{FRAGMENTS}/{name}{SUFFIX} or use one of: "
+            + ", ".join(fragment_names()),
+        )
+    text = resource.read_text(encoding="utf-8")
+    try:
+        document = parse(text)
+    except GraphQLError as exc:
+        raise InvalidQueryError(
+            f"The fragment {FRAGMENTS}/{name}{SUFFIX} is not valid GraphQL: {exc.message}",
+            fix="Fix the syntax; tests/shopify/test_operations_valid.py shows the position.",
+        ) from exc
+    found = [d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
+    if found != [name] or len(document.definitions) != 1:
+        raise InvalidQueryError(
+            f"{FRAGMENTS}/{name}{SUFFIX} must define the fragment {name} and nothing else.",
+            fix="Keep one fragment per file, named like the file.",
+        )
+    return text
+
+
+def compose(text: str) -> str:
+    """``text`` followed by the shared fragments it needs: those it spreads, directly or through
+    another fragment, and does not define itself."""
+    wanted, defined = _spreads(text)
+    added: list[str] = []
+    while wanted:
+        name = wanted.pop(0)
+        if name in defined:
+            continue
+        defined.add(name)
+        shared = fragment(name)
+        added.append(shared)
+        wanted.extend(_spreads(shared)[0])
+    return "\n\n".join([text.rstrip(), *(a.rstrip() for a in added)]) + "\n"
+
+
 @cache
 def load(name: str) -> Operation:
     """The document ``<name>.graphql``; an unknown or malformed one is a clear error."""
@@ -72,7 +157,7 @@ def load(name: str) -> Operation:
             + ", ".join(names()),
         )
     try:
-        return Operation.parse(name, resource.read_text(encoding="utf-8"))
+        return Operation.parse(name, compose(resource.read_text(encoding="utf-8")))
     except GraphQLError as exc:
         raise InvalidQueryError(
             f"The document {name}{SUFFIX} is not valid GraphQL: {exc.message}",

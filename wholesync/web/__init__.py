@@ -1,0 +1,1 @@
+"""The web app: Shopify's webhook intake and the health check."""
