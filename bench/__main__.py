@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import import_bulk, incremental_sync, reconcile, seeding
+from bench import change_latency, import_bulk, incremental_sync, reconcile, seeding, webhook_intake
 
 RESULTS = Path(__file__).parent / "results"
 BENCHMARKS = {
@@ -14,6 +14,8 @@ BENCHMARKS = {
     "incremental_sync": incremental_sync.run,
     "import_bulk": import_bulk.run,
     "reconcile": reconcile.run,
+    "change_latency": change_latency.run,
+    "webhook_intake": webhook_intake.run,
 }
 
 
