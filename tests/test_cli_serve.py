@@ -3,122 +3,35 @@ as subprocesses sharing the hub database and queue with the test."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.service_processes import Deployment, job_status, open_deployment, stop, wait_for
 from wholesync.cli import app
-from wholesync.hub.db import init_db, session_factory
 from wholesync.runtime.jobs import request_job
 from wholesync.runtime.models import JobStatus
-from wholesync.runtime.service import Runtime
 from wholesync.simulator.server import RunningSimulator, free_port
-from wholesync.sync.tenants import add_tenant
-
-WHOLESYNC = [sys.executable, "-m", "wholesync.cli"]
-_shops = itertools.count(1)
-
-
-@dataclass
-class Deployment:
-    """One hub database and queue, and a tenant syncing from a simulated shop."""
-
-    env: dict[str, str]
-    tenant_id: int
-    log: Path
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        with self.log.open("ab") as out:
-            return subprocess.Popen(
-                [*WHOLESYNC, *args], stdout=out, stderr=subprocess.STDOUT, env=self.env
-            )
-
-    def runtime(self) -> Runtime:
-        return Runtime(self.env["WHOLESYNC_DATABASE_URL"], self.env["WHOLESYNC_QUEUE_URL"])
-
-    def output(self) -> str:
-        return self.log.read_text()
 
 
 @pytest.fixture
 def deployment(
     simulator: RunningSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Deployment]:
-    shop = f"cliserve{next(_shops)}"
-    spec = {"shop": shop, "token": f"shpat_{shop}", "seed": 2, "plan": "plus"}
-    counts = {"products": 3, "customers": 2, "locations": 1}
-    created = httpx.post(f"{simulator.url}/__sim/shops", json={**spec, **counts}, timeout=60)
-    assert created.status_code == 201, created.text
-    env = {
-        **os.environ,
-        "WHOLESYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
-        "WHOLESYNC_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-        "BRAND_TOKEN": f"shpat_{shop}",
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
-    for key in ("WHOLESYNC_DATABASE_URL", "WHOLESYNC_QUEUE_URL", "BRAND_TOKEN", "COLUMNS"):
-        monkeypatch.setenv(key, env[key])
-    engine = init_db(env["WHOLESYNC_DATABASE_URL"])
-    with session_factory(engine).begin() as session:
-        tenant_id = add_tenant(
-            session,
-            "brand",
-            shop=f"{shop}.myshopify.com",
-            token_env="BRAND_TOKEN",
-            secret_env="BRAND_SECRET",
-            api_url=simulator.url,
-        ).id
-    engine.dispose()
-    yield Deployment(env, tenant_id, tmp_path / "service.log")
-    httpx.delete(f"{simulator.url}/__sim/shops/{shop}", timeout=30)
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> int:
-    process.send_signal(sig)
-    try:
-        return process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-
-
-def job_status(runtime: Runtime, job_id: int) -> str:
-    (job,) = [job for job in runtime.jobs() if job.id == job_id]
-    return job.status
+    database_url = f"sqlite:///{tmp_path / 'hub.db'}"
+    with open_deployment(simulator, database_url, tmp_path, monkeypatch) as deployment:
+        yield deployment
 
 
 def test_serve_answers_health_checks_and_runs_jobs(deployment: Deployment) -> None:
     port = free_port()
-    process = deployment.start("serve", "--port", str(port), "--workers", "1")
+    process = deployment.serve(port, "--workers", "1")
     try:
-
-        def healthy() -> bool:
-            assert process.poll() is None, deployment.output()
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(healthy, "/healthz")
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
         runtime = deployment.runtime()
         job = runtime.request_run(deployment.tenant_id, "products")

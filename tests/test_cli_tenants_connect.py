@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from wholesync.cli import app
-from wholesync.shopify import subscribed_topics
+from wholesync.hub.db import make_engine, session_factory
+from wholesync.runtime.leases import LeaseManager
+from wholesync.shopify import ShopifyClient, subscribed_topics
 from wholesync.simulator.server import RunningSimulator
+from wholesync.sync import subscriptions
+from wholesync.sync.subscriptions import SubscriptionReport
 
 URL = "http://127.0.0.1:9/webhooks/shopify"
 _shops = itertools.count(1)
@@ -103,3 +108,24 @@ def test_connect_an_unknown_tenant(cli: CliRunner) -> None:
     result = cli.invoke(app, ["tenants", "connect", "nobody", "--callback-url", URL])
     assert result.exit_code == 2
     assert "TENANT_NOT_FOUND" in result.output
+
+
+def test_connect_succeeds_while_a_running_service_writes(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a transaction that read before another process committed cannot write after
+    it; `wholesync serve` commits all the time while connect waits on Shopify."""
+    engine = make_engine(os.environ["WHOLESYNC_DATABASE_URL"])
+    leases = LeaseManager(session_factory(engine))
+    repair = subscriptions.repair_subscriptions
+
+    def service_commits_meanwhile(client: ShopifyClient, url: str) -> SubscriptionReport:
+        assert leases.acquire(1, "products", "a worker of the service")
+        return repair(client, url)
+
+    monkeypatch.setattr(subscriptions, "repair_subscriptions", service_commits_meanwhile)
+    result = connect(cli, "--callback-url", URL)
+    engine.dispose()
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli.invoke(app, ["tenants", "show", "brand", "--json"]).stdout)
+    assert shown["callback_url"] == URL

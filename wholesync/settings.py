@@ -15,6 +15,11 @@ class Settings(BaseSettings):
         "sqlite:///wholesync.db", description="SQLAlchemy URL of the hub database"
     )
     queue_url: str = Field("sqlite:///var/queue.sqlite3", description="sqlite:// or redis://")
+    queue_name: str = Field(
+        "wholesync",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$",
+        description="keeps the queue and throttle buckets of deployments sharing one Redis apart",
+    )
     worker_threads: int = Field(
         2, ge=0, le=64, description="threads running jobs in `serve` and `worker` (0: none)"
     )

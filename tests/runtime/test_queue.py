@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,9 @@ def test_redis_uses_the_name_as_given_and_blocks(redis_url: str, redis_prefix: s
     assert huey.storage.blocking
     assert huey.storage.queue_key == f"huey.redis.{redis_prefix}"
 
-    @huey.task(name="probe")
-    def probe() -> None: ...
+    def noop() -> None: ...
 
+    probe: Callable[[], object] = huey.task(name="probe")(noop)
     probe()
     client = redis.Redis.from_url(redis_url)
     assert client.llen(f"huey.redis.{redis_prefix}") == 1

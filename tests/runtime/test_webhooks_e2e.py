@@ -26,10 +26,10 @@ from tests.web.harness import (
     listing,
     make_runtime,
     open_shop,
+    reference_view,
     serving,
     store_rows,
 )
-from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import SyncRun, Tenant
 from wholesync.hub.models.types import utcnow
 from wholesync.runtime import inbox
@@ -40,7 +40,7 @@ from wholesync.shopify import ShopifyClient
 from wholesync.simulator.server import RunningSimulator
 from wholesync.sync.flows import run_for_tenant
 from wholesync.sync.registry import FLOW_SPECS
-from wholesync.sync.tenants import add_tenant, build_client
+from wholesync.sync.tenants import build_client
 from wholesync.web.app import create_app
 
 SYNCED = ("products", "customers", "inventory")
@@ -253,30 +253,9 @@ def test_after_drops_and_duplicates_one_reconcile_makes_the_hub_equal_the_shop(
 
     for result in run_for_tenant(service.sessions, shop.tenant, [FLOW_SPECS[f] for f in SYNCED]):
         assert result.status == "succeeded", result.error
-    assert hub_view(service.sessions, shop.tenant_id) == reference_view(shop, tmp_path)
-
-
-def reference_view(shop: Shop, tmp_path: Path) -> dict[str, dict[Any, Any]]:
-    """What a hub holds after one full sync of the shop as it is now."""
-    engine = init_db(f"sqlite:///{tmp_path / 'reference.db'}")
-    sessions = session_factory(engine)
-    with shop.runtime.sessions() as session:
-        tenant = session.get_one(Tenant, shop.tenant_id)
-    with sessions.begin() as session:
-        copy = add_tenant(
-            session,
-            shop.tenant,
-            shop=tenant.shop_domain,
-            token_env=tenant.token_env,
-            secret_env=tenant.secret_env or "",
-            api_url=tenant.api_url,
-        )
-        tenant_id = copy.id
-    for result in run_for_tenant(sessions, shop.tenant, [FLOW_SPECS[f] for f in SYNCED]):
-        assert result.status == "succeeded", result.error
-    view = hub_view(sessions, tenant_id)
-    engine.dispose()
-    return view
+    assert hub_view(service.sessions, shop.tenant_id) == reference_view(
+        service.sessions, shop.tenant_id, tmp_path
+    )
 
 
 def test_app_uninstalled_disables_the_tenant(service: Service) -> None:

@@ -14,6 +14,7 @@ import pytest
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -173,9 +174,11 @@ def _field_type(schema: GraphQLSchema, owner: GraphQLNamedType, name: str) -> Gr
     if isinstance(owner, GraphQLInterfaceType | GraphQLUnionType):
         candidates += list(schema.get_possible_types(owner))
     for candidate in candidates:
-        fields = getattr(candidate, "fields", {})
-        if name in fields:
-            return get_named_type(fields[name].type)
+        if isinstance(candidate, GraphQLObjectType | GraphQLInterfaceType):
+            # graphql-core's cached ``fields`` reads as Any, so the field is typed here.
+            field: GraphQLField | None = candidate.fields.get(name)
+            if field is not None:
+                return get_named_type(field.type)
     raise AssertionError(f"{owner.name} has no field {name!r} (aliases on connections?)")
 
 

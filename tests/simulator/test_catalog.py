@@ -144,7 +144,7 @@ def test_seed_looks_like_an_apparel_brand(catalog: SimShop) -> None:
 
 
 def listing_without_times(shop: SimShop) -> list[dict[str, Any]]:
-    rows = shop.control("GET", "/products")
+    rows: list[dict[str, Any]] = shop.control("GET", "/products")
     for row in rows:
         row.pop("createdAt")
         row.pop("updatedAt")

@@ -21,8 +21,8 @@ from wholesync.sync.fingerprint import (
 from wholesync.sync.records import StockRecord, VariantRecord
 
 
-def variant(**changes: object) -> VariantRecord:
-    base = VariantRecord(
+def variant() -> VariantRecord:
+    return VariantRecord(
         shopify_gid="gid://shopify/ProductVariant/1",
         upc="SKU-1",
         sku="SKU-1",
@@ -38,21 +38,22 @@ def variant(**changes: object) -> VariantRecord:
         image_url=None,
         custom_fields={},
     )
-    return replace(base, **changes)
 
 
 def test_equal_records_digest_alike() -> None:
     assert fingerprint(variant()) == fingerprint(variant())
     # Decimal precision and mapping order or type are not changes.
-    assert fingerprint(variant(retail_price=Decimal("68"))) == fingerprint(variant())
+    assert fingerprint(replace(variant(), retail_price=Decimal("68"))) == fingerprint(variant())
     reordered = MappingProxyType({"Color": "Navy", "Size": "M"})
-    assert fingerprint(variant(option_values=reordered)) == fingerprint(variant())
+    assert fingerprint(replace(variant(), option_values=reordered)) == fingerprint(variant())
 
 
 def test_any_mapped_change_changes_the_digest() -> None:
-    assert fingerprint(variant(retail_price=Decimal("68.01"))) != fingerprint(variant())
-    assert fingerprint(variant(custom_fields={"season": "SS26"})) != fingerprint(variant())
-    assert fingerprint(variant(barcode="")) != fingerprint(variant())
+    assert fingerprint(replace(variant(), retail_price=Decimal("68.01"))) != fingerprint(variant())
+    assert fingerprint(replace(variant(), custom_fields={"season": "SS26"})) != fingerprint(
+        variant()
+    )
+    assert fingerprint(replace(variant(), barcode="")) != fingerprint(variant())
 
 
 def test_updated_at_is_not_part_of_the_digest() -> None:

@@ -180,6 +180,7 @@ def test_prebook_tags(harness: Harness) -> None:
     harness.sync("products")
     row, _, _ = hub_product(harness, product["id"])
     assert row.prebook is True
+    assert row.available_from is not None and row.available_to is not None
     assert (row.available_from.isoformat(), row.available_to.isoformat()) == (
         "2027-01-15",
         "2027-03-31",

@@ -67,7 +67,7 @@ def test_a_refused_record_is_rejected_and_the_batch_loads(session: Session) -> N
     tenant = session.scalars(select(Tenant)).one()
     recorder = RunRecorder(session, tenant.id, "t", "warehouses", preview=False, full=True)
     loader = WarehouseLoader(session, tenant.id)
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {"id": "gid://shopify/Location/1", "code": "A"},
         {"id": "gid://shopify/Location/2", "code": "A"},  # the unique code refuses it
         {"id": "gid://shopify/Location/3", "code": "B"},

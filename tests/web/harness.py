@@ -8,7 +8,7 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from wholesync.hub.db import init_db
+from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import (
     Customer,
     ExternalRef,
@@ -42,6 +42,8 @@ from wholesync.settings import Settings
 from wholesync.shopify import ShopifyClient
 from wholesync.shopify.webhooks import sign, subscribe
 from wholesync.simulator.server import RunningSimulator
+from wholesync.sync.flows import run_for_tenant
+from wholesync.sync.registry import FLOW_SPECS
 from wholesync.sync.tenants import add_tenant, build_client
 
 TOPICS = (
@@ -253,7 +255,7 @@ def open_shop(
 def store_rows(
     sessions: sessionmaker[Session],
     tenant_id: int,
-    rows: list[tuple[str, bytes | dict[str, Any]]],
+    rows: Sequence[tuple[str, bytes | dict[str, Any]]],
     *,
     received_at: datetime | None = None,
 ) -> list[str]:
@@ -366,3 +368,29 @@ def hub_view(sessions: sessionmaker[Session], tenant_id: int) -> dict[str, dict[
         ),
         "stock": stock,
     }
+
+
+def reference_view(
+    sessions: sessionmaker[Session], tenant_id: int, tmp_path: Path
+) -> dict[str, dict[Any, Any]]:
+    """What a hub holds after one full sync of the tenant's shop as it is now (a ``hub_view``
+    of a fresh SQLite hub in ``tmp_path``)."""
+    with sessions() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+    engine = init_db(f"sqlite:///{tmp_path / f'reference-{tenant.name}.db'}")
+    reference = session_factory(engine)
+    with reference.begin() as session:
+        copy = add_tenant(
+            session,
+            tenant.name,
+            shop=tenant.shop_domain,
+            token_env=tenant.token_env,
+            secret_env=tenant.secret_env or "",
+            api_url=tenant.api_url,
+        )
+        copy_id = copy.id
+    for result in run_for_tenant(reference, tenant.name, list(FLOW_SPECS.values())):
+        assert result.status == "succeeded", result.error
+    view = hub_view(reference, copy_id)
+    engine.dispose()
+    return view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -40,6 +41,10 @@ def serve(
             f"{'on' if scheduler else 'off'}, queue {describe_url(settings.queue_url)}.",
             highlight=False,
         )
+        # What is loaded by now lives as long as the process: out of the collector's sight,
+        # full collections stop pausing every request in flight.
+        gc.collect()
+        gc.freeze()
         try:
             uvicorn.run(
                 app,

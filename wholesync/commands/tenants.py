@@ -135,13 +135,17 @@ def connect(
     json: JsonOption = False,
 ) -> None:
     """Subscribe the store's webhooks to CALLBACK_URL; safe to repeat (what exists is kept)."""
-    with session_scope() as sessions, sessions.begin() as session:
+    with session_scope() as sessions, sessions() as session:
         tenant = service.get_tenant(session, name)
+        # No transaction stays open while Shopify is called: on SQLite one that read before a
+        # running service committed could not write the callback URL afterwards.
+        session.commit()
         try:
             with service.build_client(tenant) as client:
                 report = subscriptions.connect(session, tenant, client, callback_url)
         except ShopifyError as exc:
             fail(exc.code, str(exc))
+        session.commit()
     if json:
         print_json(report.as_dict())
         return

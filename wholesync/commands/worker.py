@@ -26,7 +26,9 @@ def runtime_scope(settings: Settings) -> Iterator[Runtime]:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the schema check's chatter
     try:
-        runtime = Runtime(settings.database_url, settings.queue_url, settings=settings)
+        runtime = Runtime(
+            settings.database_url, settings.queue_url, name=settings.queue_name, settings=settings
+        )
     except HubError as exc:
         fail(exc.code, f"{exc.message} {exc.fix}")
     except QueueError as exc:

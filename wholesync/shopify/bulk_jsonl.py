@@ -259,7 +259,7 @@ def _place(parent: dict[str, Any], child: Child, obj: dict[str, Any]) -> None:
     holder.setdefault(child.path[-1], []).append(obj)
 
 
-def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[dict[str, Any]]:
+def rebuild(lines: Iterable[bytes | str], shape: BulkShape) -> Iterator[BulkObject]:
     """Yield each root object with its descendants attached, reading ``lines`` once.
 
     Each root is a :class:`BulkObject` carrying the digest of its lines and its descendants'.

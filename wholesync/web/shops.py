@@ -2,11 +2,16 @@
 
 Every delivery needs this, so answers (unknown shops included) are kept for a few seconds:
 at thousands of deliveries a second, one database read per shop per few seconds replaces one
-per delivery. A tenant disabled or a secret rotated is seen within that time.
+per delivery. When an answer goes stale, deliveries keep using it while one read refreshes it
+in the background; only a shop never seen waits for the database, and concurrent deliveries of
+that shop share the one read. A tenant disabled or a secret rotated is seen within a few
+seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 import time
@@ -17,6 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wholesync.hub.models import Tenant
+
+log = logging.getLogger(__name__)
+# Answers for unknown shops are cached too; a flood of made-up domains must not grow it forever.
+MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,27 @@ class ShopDirectory:
         self.clock = clock
         self._cache: dict[str, tuple[float, ShopEntry | None]] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, asyncio.Future[ShopEntry | None]] = {}
 
-    def cached(self, shop_domain: str) -> tuple[bool, ShopEntry | None]:
-        """(True, entry) when a fresh answer is cached (entry None: no such shop)."""
+    async def lookup(self, shop_domain: str) -> ShopEntry | None:
+        """The shop's entry: cached, stale while a refresh runs, or read (shared by callers)."""
         found = self._cache.get(shop_domain)
-        if found is None or found[0] < self.clock():
-            return False, None
-        return True, found[1]
+        if found is not None and found[0] >= self.clock():
+            return found[1]
+        loading = self._loading.get(shop_domain)
+        if loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(self.load, shop_domain))
+            self._loading[shop_domain] = loading
+            loading.add_done_callback(lambda done: self._loaded(shop_domain, done))
+        if found is not None:
+            return found[1]
+        return await asyncio.shield(loading)
+
+    def _loaded(self, shop_domain: str, done: asyncio.Future[ShopEntry | None]) -> None:
+        self._loading.pop(shop_domain, None)
+        if not done.cancelled() and done.exception() is not None:
+            # Callers waiting got the error; a background refresh is retried by the next one.
+            log.warning("reading the tenant of %s failed: %s", shop_domain, done.exception())
 
     def load(self, shop_domain: str) -> ShopEntry | None:
         """Read the shop's tenant from the database (blocking) and cache the answer."""
@@ -65,7 +88,12 @@ class ShopDirectory:
             ).all()
             entry = self._entry(tenants[0]) if tenants else None
         with self._lock:
-            self._cache[shop_domain] = (self.clock() + self.ttl, entry)
+            now = self.clock()
+            if len(self._cache) >= MAX_ENTRIES:
+                self._cache = {k: v for k, v in self._cache.items() if v[0] >= now}
+                if len(self._cache) >= MAX_ENTRIES:
+                    self._cache.clear()
+            self._cache[shop_domain] = (now + self.ttl, entry)
         return entry
 
     def forget(self, shop_domain: str | None = None) -> None:

@@ -13,7 +13,6 @@ route would spend most of its time on.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -110,9 +109,7 @@ class WebhookIntake:
                 "SHOP_MISSING",
                 "The X-Shopify-Shop-Domain header is missing; Shopify sends it with every webhook.",
             )
-        fresh, entry = self.shops.cached(shop)
-        if not fresh:
-            entry = await asyncio.to_thread(self.shops.load, shop)
+        entry = await self.shops.lookup(shop)
         if entry is None:
             return problem(
                 401,
