@@ -12,7 +12,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from wholesync.cli import app
+from wholesync.hub.db import init_db, session_factory
+from wholesync.runtime.leases import LeaseManager
 from wholesync.simulator.server import RunningSimulator
+from wholesync.sync.tenants import get_tenant
 
 RUN_KEYS = {
     "run_id",
@@ -182,3 +185,24 @@ def test_client_credentials_tenant_syncs(
     (run,) = objects(result)
     assert run["status"] == "succeeded" and counts(run)["created"] > 0
     assert f"secret-{shop}" not in result.output
+
+
+def test_a_flow_a_worker_is_running_is_refused_and_the_others_run(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    engine = init_db(f"sqlite:///{tmp_path / 'cli.db'}")
+    sessions = session_factory(engine)
+    with sessions() as session:
+        tenant_id = get_tenant(session, "brand").id
+    leases = LeaseManager(sessions, ttl=60)
+    with leases.held(tenant_id, "customers", "job:1") as held:
+        assert held
+        result = cli.invoke(app, ["sync", "all", "--tenant", "brand", "--json"])
+        preview = cli.invoke(app, ["sync", "customers", "--tenant", "brand", "--preview"])
+    engine.dispose()
+    assert result.exit_code == 1
+    assert "FLOW_BUSY" in result.stderr and "customers" in result.stderr
+    assert [r["flow"] for r in objects(result)] == ["products", "inventory"]
+    assert preview.exit_code == 0, preview.output  # a dry run writes nothing: no lease needed
+    again = cli.invoke(app, ["sync", "customers", "--tenant", "brand"])
+    assert again.exit_code == 0, again.output

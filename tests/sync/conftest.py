@@ -17,14 +17,12 @@ from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import ExternalRef, Tenant
 from wholesync.simulator.server import RunningSimulator
 from wholesync.sync import tables
-from wholesync.sync.customers import CUSTOMERS
 from wholesync.sync.flows import FlowSpec, run_for_tenant
-from wholesync.sync.inventory import INVENTORY
-from wholesync.sync.products import PRODUCTS
+from wholesync.sync.registry import FLOW_SPECS
 from wholesync.sync.runs import RunResult
 from wholesync.sync.tenants import add_tenant, set_setting
 
-SPECS: dict[str, FlowSpec] = {"products": PRODUCTS, "customers": CUSTOMERS, "inventory": INVENTORY}
+SPECS: dict[str, FlowSpec] = dict(FLOW_SPECS)
 DATA_TABLES = (
     tables.PRODUCTS,
     tables.VARIANTS,

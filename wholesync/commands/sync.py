@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,13 +29,13 @@ from wholesync.commands.common import (
     print_json,
     session_scope,
 )
-from wholesync.sync.customers import CUSTOMERS
+from wholesync.runtime.leases import LeaseManager
+from wholesync.settings import Settings
 from wholesync.sync.flows import FlowSpec, run_for_tenant, runnable
-from wholesync.sync.inventory import INVENTORY
-from wholesync.sync.products import PRODUCTS
+from wholesync.sync.registry import FLOW_SPECS
 from wholesync.sync.runs import FAILED, RunResult
+from wholesync.sync.tenants import get_tenant
 
-SPECS: dict[str, FlowSpec] = {"products": PRODUCTS, "customers": CUSTOMERS, "inventory": INVENTORY}
 # How many records of a preview are printed before "... and N more".
 PREVIEW_LIMIT = 200
 
@@ -56,33 +59,69 @@ def sync(
     json: Annotated[bool, typer.Option("--json", help="One JSON object per flow run.")] = False,
 ) -> None:
     """Bring products, customers and stock from Shopify into the hub."""
-    names = list(SPECS) if target is Target.ALL else [target.value]
+    names = list(FLOW_SPECS) if target is Target.ALL else [target.value]
     results: list[RunResult] = []
+    busy: list[str] = []
     with session_scope() as sessions:
-        specs, skipped = runnable(sessions, tenant, [SPECS[name] for name in names])
+        specs, skipped = runnable(sessions, tenant, [FLOW_SPECS[name] for name in names])
         for spec, why in skipped:
             if target is not Target.ALL:
                 fail("FLOW_DISABLED", f"{spec.name} does not run for {tenant}: {why}.")
             errors.print(f"Skipping {spec.name}: {why}.", highlight=False)
         if json:
-            for result in run_for_tenant(sessions, tenant, specs, full=full, preview=preview):
+            for result in _leased_runs(sessions, tenant, specs, busy, full=full, preview=preview):
                 print_json(result.as_json())
                 results.append(result)
         else:
-            results = _with_progress(sessions, tenant, specs, full=full, preview=preview)
+            results = _with_progress(sessions, tenant, specs, busy, full=full, preview=preview)
     if not json:
         if preview:
             for result in results:
                 _print_preview(result)
         _print_summary(results)
-    if any(r.status == FAILED for r in results):
+    if busy or any(r.status == FAILED for r in results):
         raise typer.Exit(EXIT_FAILED)
+
+
+def _leased_runs(
+    sessions: sessionmaker[Session],
+    tenant: str,
+    specs: list[FlowSpec],
+    busy: list[str],
+    *,
+    full: bool,
+    preview: bool,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> Iterator[RunResult]:
+    """Run each flow under the lease of its (tenant, flow), as a worker does, so that a run
+    from the command line never runs beside a queued one. A busy flow is reported with
+    FLOW_BUSY, added to ``busy`` and skipped. A preview writes nothing and needs no lease."""
+    options: dict[str, Any] = {"full": full, "preview": preview, "on_progress": on_progress}
+    if preview:
+        yield from run_for_tenant(sessions, tenant, specs, **options)
+        return
+    leases = LeaseManager(sessions, ttl=Settings().lease_ttl_seconds)
+    holder = f"cli:{socket.gethostname()}:{os.getpid()}"
+    with sessions() as session:
+        tenant_id = get_tenant(session, tenant).id
+    for spec in specs:
+        with leases.held(tenant_id, spec.name, holder) as held:
+            if held:
+                yield from run_for_tenant(sessions, tenant, [spec], **options)
+                continue
+        busy.append(spec.name)
+        errors.print(
+            f"[bold red]FLOW_BUSY[/]: a run of {spec.name} for {tenant} is in progress; "
+            "wait for it to finish (`wholesync jobs --status running`) and run again.",
+            highlight=False,
+        )
 
 
 def _with_progress(
     sessions: sessionmaker[Session],
     tenant: str,
     specs: list[FlowSpec],
+    busy: list[str],
     *,
     full: bool,
     preview: bool,
@@ -101,8 +140,8 @@ def _with_progress(
         def advance(name: str, count: int) -> None:
             bars.advance(tasks[name], count)
 
-        for result in run_for_tenant(
-            sessions, tenant, specs, full=full, preview=preview, on_progress=advance
+        for result in _leased_runs(
+            sessions, tenant, specs, busy, full=full, preview=preview, on_progress=advance
         ):
             task = tasks[result.flow]
             done = bars.tasks[task].completed

@@ -30,6 +30,7 @@ from wholesync.runtime.inbox_processing import BULK_WAITERS
 from wholesync.runtime.jobs import WEBHOOKS, JobError
 from wholesync.runtime.leases import LeaseManager
 from wholesync.runtime.models import Job
+from wholesync.runtime.orphans import close_orphaned_runs
 from wholesync.runtime.queue import consumer_options, is_redis, make_huey
 from wholesync.runtime.schedules import tick
 from wholesync.runtime.sweeper import sweep_inbox
@@ -145,6 +146,7 @@ class Runtime:
             ("schedule tick", lambda: tick(self.sessions, now, self._scheduled)),
             ("inbox sweeper", self._sweep),
             ("job reaper", self.runner.reap),
+            ("run closer", self._close_orphaned_runs),
         ]
         for what, chore in chores:
             try:
@@ -181,6 +183,11 @@ class Runtime:
             clock=self.clock,
             claim_ttl=self.settings.lease_ttl_seconds,
         )
+
+    def _close_orphaned_runs(self) -> None:
+        closed = close_orphaned_runs(self.sessions, self.clock(), self.settings.lease_ttl_seconds)
+        if closed:
+            log.warning("closed run(s) %s: their process stopped mid-run", closed)
 
     def _drain(self, tenant_id: int) -> None:
         self.request_run(tenant_id, WEBHOOKS, trigger="sweep")
