@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import (
@@ -286,22 +286,19 @@ def listing(sim: RunningSimulator, handle: str, kind: str) -> list[dict[str, Any
 
 def hub_product_title(sessions: sessionmaker[Session], tenant_id: int, gid: str) -> str | None:
     """The hub's title of the product synced from ``gid`` (None if it never arrived)."""
-    with sessions() as session:
-        return session.scalar(
-            select(Product.title)
-            .join(ExternalRef, ExternalRef.hub_id == Product.id)
-            .where(
-                ExternalRef.tenant_id == tenant_id,
-                ExternalRef.entity == "product",
-                ExternalRef.shopify_gid == gid,
-            )
-        )
+    return _hub_product_column(sessions, tenant_id, gid, Product.title)
 
 
 def hub_product_status(sessions: sessionmaker[Session], tenant_id: int, gid: str) -> str | None:
+    return _hub_product_column(sessions, tenant_id, gid, Product.status)
+
+
+def _hub_product_column(
+    sessions: sessionmaker[Session], tenant_id: int, gid: str, column: InstrumentedAttribute[str]
+) -> str | None:
     with sessions() as session:
         return session.scalar(
-            select(Product.status)
+            select(column)
             .join(ExternalRef, ExternalRef.hub_id == Product.id)
             .where(
                 ExternalRef.tenant_id == tenant_id,
