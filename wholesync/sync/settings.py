@@ -105,6 +105,19 @@ class Orders(_Model):
         default_factory=dict, description="billing country code -> default tax rate, e.g. 0.2"
     )
     tags: tuple[Tag, ...] = ("wholesale",)
+    export_as: Literal["order", "draft_order"] = Field(
+        "order", description="a Shopify order, or a draft order completed by hand in Shopify"
+    )
+    unknown_customer: Literal["fail", "create"] = Field(
+        "fail", description="fail with CUSTOMER_NOT_FOUND, or create the customer in Shopify"
+    )
+    search_lag_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        description="how long Shopify's search may lag a create; a retry waits this long "
+        "before trusting a search that finds nothing",
+    )
 
     @model_validator(mode="after")
     def _location_when_fulfilled(self) -> Orders:
@@ -113,6 +126,17 @@ class Orders(_Model):
                 "orders created fulfilled need orders.fulfillment_location (a location name)"
             )
         return self
+
+
+class ErpDefaults(_Model):
+    """Stamped on each order imported from Shopify, for the ERP that takes it over."""
+
+    payment_terms: str | None = Field(None, max_length=100)
+    sales_rep: str | None = Field(None, max_length=255)
+    division: str | None = Field(None, max_length=100)
+    order_type: str | None = Field(None, max_length=100)
+    tax_schedule: str | None = Field(None, max_length=100)
+    hold_code: str | None = Field(None, max_length=100)
 
 
 class Notifications(_Model):
@@ -151,6 +175,7 @@ class TenantSettings(_Model):
     )
     stock_master: Literal["shopify", "hub"] = "shopify"
     orders: Orders = Orders()
+    erp_defaults: ErpDefaults = ErpDefaults()
     flows: Flows = Flows()
     notifications: Notifications = Notifications()
 

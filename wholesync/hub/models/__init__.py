@@ -1,22 +1,32 @@
 """The hub's tables. Importing this package registers every model on ``Base.metadata``."""
 
+from .access import ApiKey
+from .alerts import AlertEvent
 from .base import Base
 from .catalog import Product, ProductImage, ProductStatus, Variant
 from .customers import Address, AddressKind, Buyer, Customer
 from .inventory import Bucket, InventoryLevel, Warehouse
+from .orders import ErpStatus, Order, OrderLine, OrderOrigin, OrderStatus
 from .sync import ExternalRef, SyncAction, SyncRecord, SyncRun
 from .tenancy import AuthMode, Tenant
 
 __all__ = [
     "Address",
     "AddressKind",
+    "AlertEvent",
+    "ApiKey",
     "AuthMode",
     "Base",
     "Bucket",
     "Buyer",
     "Customer",
+    "ErpStatus",
     "ExternalRef",
     "InventoryLevel",
+    "Order",
+    "OrderLine",
+    "OrderOrigin",
+    "OrderStatus",
     "Product",
     "ProductImage",
     "ProductStatus",
