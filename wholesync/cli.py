@@ -10,7 +10,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from .commands import database, demo, sync, tenants
+from .commands import apikeys, database, demo, sync, tenants
 from .commands import jobs as jobs_command
 from .commands import serve as serve_command
 from .commands import worker as worker_command
@@ -20,6 +20,7 @@ from .simulator.control import ShopSpec, create_shop
 app = typer.Typer(help="Wholesync: Shopify <-> B2B wholesale sync.", no_args_is_help=True)
 app.command("init")(database.init)
 app.add_typer(tenants.app, name="tenants")
+app.add_typer(apikeys.app, name="apikeys")
 app.command("sync")(sync.sync)
 app.command("demo")(demo.demo)
 app.command("serve")(serve_command.serve)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import NoReturn
 
 import orjson
@@ -60,3 +61,13 @@ def session_scope() -> Iterator[sessionmaker[Session]]:
 def print_json(data: object) -> None:
     """One JSON document on its own line (scripts read one object per line)."""
     typer.echo(orjson.dumps(data).decode())
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A timestamp for JSON output (None stays None)."""
+    return moment.isoformat() if moment is not None else None
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp for a table cell, to the second (empty when there is none)."""
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else ""

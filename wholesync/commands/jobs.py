@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
-from wholesync.commands.common import console, print_json, session_scope
+from wholesync.commands.common import console, iso, print_json, session_scope, when
 from wholesync.hub.models import Tenant
 from wholesync.runtime.jobs import list_jobs
 from wholesync.runtime.models import Job, JobStatus
@@ -55,16 +54,12 @@ def jobs(
             job.trigger,
             Text(job.status, style=COLOURS.get(job.status, "")),
             f"{job.attempts}/{job.max_attempts}",
-            _when(job.created_at),
-            _when(job.finished_at),
+            when(job.created_at),
+            when(job.finished_at),
             str(job.run_id or ""),
             Text(job.error or ""),  # plain text: an error may hold [brackets]
         )
     console.print(table)
-
-
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else ""
 
 
 def _as_json(job: Job, tenant: str) -> dict[str, Any]:
@@ -77,14 +72,10 @@ def _as_json(job: Job, tenant: str) -> dict[str, Any]:
         "status": job.status,
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
-        "not_before": _iso(job.not_before),
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at),
+        "not_before": iso(job.not_before),
+        "created_at": iso(job.created_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
         "run_id": job.run_id,
         "error": job.error,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
