@@ -45,6 +45,55 @@ def test_connection_reset_breaks_the_response(simulator: RunningSimulator, shop:
     assert _ask(simulator).status_code == 200
 
 
+ORDER = """
+mutation { orderCreate(order: {lineItems: [{title: "Lost", quantity: 1}], sourceIdentifier: "k1"})
+  { order { id } userErrors { message } } }
+"""
+
+
+def test_errors_and_resets_strike_before_the_write(simulator: RunningSimulator, shop: str) -> None:
+    _faults(simulator, shop, error_rate=1.0)
+    assert _order(simulator).status_code == 503
+    _faults(simulator, shop, reset_rate=1.0)
+    with pytest.raises(httpx.TransportError):
+        _order(simulator)
+    assert _orders(simulator, shop) == []
+    assert _struck(simulator, shop) == {"errors": 1, "resets": 1, "lost_responses": 0}
+
+
+def test_a_lost_response_comes_after_the_write(simulator: RunningSimulator, shop: str) -> None:
+    _faults(simulator, shop, lost_response_rate=1.0)
+    with pytest.raises(httpx.TransportError):
+        _order(simulator)
+    assert [o["sourceIdentifier"] for o in _orders(simulator, shop)] == ["k1"]
+    _faults(simulator, shop)
+    assert _order(simulator).status_code == 200
+    assert len(_orders(simulator, shop)) == 2
+    assert _struck(simulator, shop) == {"errors": 0, "resets": 0, "lost_responses": 1}
+
+
+def _order(simulator: RunningSimulator) -> httpx.Response:
+    return httpx.post(
+        simulator.graphql_url(),
+        json={"query": ORDER},
+        headers={"X-Shopify-Access-Token": "shpat_faulty"},
+    )
+
+
+def _orders(simulator: RunningSimulator, shop: str) -> list[dict[str, object]]:
+    listing: list[dict[str, object]] = httpx.get(
+        f"{simulator.url}/__sim/shops/{shop}/orders"
+    ).json()
+    return listing
+
+
+def _struck(simulator: RunningSimulator, shop: str) -> dict[str, int]:
+    struck: dict[str, int] = httpx.get(f"{simulator.url}/__sim/shops/{shop}").json()[
+        "faults_struck"
+    ]
+    return struck
+
+
 def test_forced_throttling(simulator: RunningSimulator, shop: str) -> None:
     _faults(simulator, shop, force_throttle=True)
     answer = _ask(simulator).json()

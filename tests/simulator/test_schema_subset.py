@@ -38,6 +38,7 @@ QUERY_ROOTS = {
     "order",
     "orders",
     "ordersCount",
+    "draftOrders",
     "locations",
     "inventoryItems",
     "bulkOperation",

@@ -79,9 +79,12 @@ async def graphql(request: Request) -> Response:
         delay += faults.latency_spike
     if delay:
         await asyncio.sleep(delay)
+    # These two strike before the request runs: nothing was written.
     if faults.roll(faults.reset_rate, sim.rng):
+        shop.fault_counts["resets"] += 1
         return ConnectionReset()
     if faults.roll(faults.error_rate, sim.rng):
+        shop.fault_counts["errors"] += 1
         return _json({"errors": "Internal Server Error"}, 503)
     raw = await request.body()
     try:
@@ -92,6 +95,10 @@ async def graphql(request: Request) -> Response:
     payload = await asyncio.to_thread(engine.run, context, body)
     for topic, record in context.events:
         sim.dispatcher.publish(shop, topic, record)
+    # The write stands but the client never learns of it, as when Shopify's edge times out.
+    if faults.roll(faults.lost_response_rate, sim.rng):
+        shop.fault_counts["lost_responses"] += 1
+        return ConnectionReset()
     return _json(payload, headers={"X-Shopify-API-Version": version})
 
 

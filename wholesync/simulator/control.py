@@ -132,6 +132,9 @@ def shop_summary(shop: Shop) -> dict[str, Any]:
             "locations": len(shop.locations),
             "orders": len(shop.orders),
         },
+        "faults_struck": {
+            name: shop.fault_counts[name] for name in ("errors", "resets", "lost_responses")
+        },
     }
 
 

@@ -14,7 +14,12 @@ class Faults(BaseModel):
     latency: float = Field(0.0, ge=0, le=30, description="added to every API call")
     latency_spike_rate: float = Field(0.0, ge=0, le=1)
     latency_spike: float = Field(0.0, ge=0, le=30)
-    reset_rate: float = Field(0.0, ge=0, le=1, description="share of calls whose connection drops")
+    reset_rate: float = Field(
+        0.0, ge=0, le=1, description="share of calls whose connection drops before they run"
+    )
+    lost_response_rate: float = Field(
+        0.0, ge=0, le=1, description="share of calls that run, then lose their response"
+    )
     force_throttle: bool = Field(False, description="answer every query THROTTLED")
     search_lag: float = Field(0.0, ge=0, le=600, description="seconds before search sees a write")
     webhook_drop_rate: float = Field(0.0, ge=0, le=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,8 @@ class Shop:
     token_ttl: float = DEFAULT_CC_TOKEN_TTL
     shop_id: int = 0
     faults: Faults = field(default_factory=Faults)
+    # How often each fault struck: "errors", "resets", "lost_responses".
+    fault_counts: Counter[str] = field(default_factory=Counter)
     lock: threading.RLock = field(default_factory=threading.RLock)
     products: dict[int, Record] = field(default_factory=dict)
     variants: dict[int, Record] = field(default_factory=dict)

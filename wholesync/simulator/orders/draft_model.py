@@ -230,6 +230,7 @@ def build_draft(shop: Shop, given: Record) -> Record:
         "_order": None,
         "_source_name": given.get("sourceName"),
         "_applied_discount": given.get("appliedDiscount"),
+        "_index": [],
     }
     record["name"] = f"#D{record['_number']}"
     refresh_draft(record)

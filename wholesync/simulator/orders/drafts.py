@@ -1,8 +1,11 @@
-"""Draft orders over GraphQL: ``draftOrder``, ``draftOrderCreate`` and ``draftOrderComplete``,
-plus the merchant's "create draft" action used to set up state for tests."""
+"""Draft orders over GraphQL: ``draftOrder``, ``draftOrders`` (with search and the search-lag
+fault), ``draftOrderCreate`` and ``draftOrderComplete``, plus the merchant's "create draft"
+action used to set up state for tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -14,6 +17,8 @@ from wholesync.simulator.ids import gid
 from wholesync.simulator.orders.create import place
 from wholesync.simulator.orders.draft_model import DraftProblem, build_draft, order_spec
 from wholesync.simulator.orders.input import InputProblem, number_of
+from wholesync.simulator.orders.records import customer_name
+from wholesync.simulator.orders.search_index import search_records, snapshot, snapshot_getters
 from wholesync.simulator.registry import Context, ctx, node_table, relation, resolves, root_record
 from wholesync.simulator.store import Record, Shop
 
@@ -40,10 +45,69 @@ relation("DraftOrder", "order", lambda shop: shop.orders, "_order")
 relation("DraftOrderLineItem", "variant", lambda shop: shop.variants, "_variant")
 relation("DraftOrderLineItem", "product", lambda shop: shop.products, "_product")
 
+SEARCH_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "tag",
+    "status",
+    "source",
+    "customer_id",
+    "created_at",
+    "updated_at",
+)
+DEFAULT_FIELDS = ("name", "email", "tag")
+
+
+GETTERS = snapshot_getters(SEARCH_FIELDS)
+
+
+def search_values(draft: Record) -> dict[str, list[Any]]:
+    """What the search index holds for a draft (Shopify's ``draftOrders(query:)`` fields)."""
+    return {
+        "id": [_number(draft)],
+        "name": [draft["name"], draft["name"].lstrip("#")],
+        "email": [draft["email"]],
+        "tag": list(draft["tags"]),
+        "status": [draft["status"].lower()],
+        "source": [draft["_source_name"]],
+        "customer_id": [draft["_customer"]] if draft["_customer"] else [],
+        "created_at": [draft["createdAt"]],
+        "updated_at": [draft["updatedAt"]],
+    }
+
+
+def search_drafts(shop: Shop, query: str | None) -> list[Record]:
+    """Drafts matching ``query`` as the search index sees them (it may lag behind writes)."""
+    return search_records(
+        shop, shop.draft_orders.values(), query, search_values, GETTERS, DEFAULT_FIELDS
+    )
+
+
+def _sorter(shop: Shop, key: str) -> Callable[[Record], Any]:
+    sorts: dict[str, Callable[[Record], Any]] = {
+        "NUMBER": lambda d: d["_number"],
+        "UPDATED_AT": lambda d: d["updatedAt"],
+        "STATUS": lambda d: d["status"],
+        "TOTAL_PRICE": lambda d: Decimal(d["totalPriceSet"]["shopMoney"]["amount"]),
+        "CUSTOMER_NAME": lambda d: customer_name(shop, d),
+    }
+    # ID, and RELEVANCE too: the simulator ranks no match above another.
+    return sorts.get(key, _number)
+
+
+@resolves("QueryRoot", "draftOrders")
+def resolve_draft_orders(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    shop = ctx(info).shop
+    key = _sorter(shop, args.get("sortKey") or "ID")
+    found = sorted(search_drafts(shop, args.get("query")), key=lambda d: (key(d), _number(d)))
+    return connection(found, args, number=_number, sort_value=key)
+
 
 def create_draft(shop: Shop, given: Record) -> Record:
     draft = build_draft(shop, given)
     shop.draft_orders[_number(draft)] = draft
+    snapshot(shop, draft, search_values(draft))
     return draft
 
 
@@ -71,6 +135,7 @@ def complete_draft(
         return [user_error(None, problem.error["message"])]
     now = shop.now()
     draft.update(status="COMPLETED", completedAt=now, updatedAt=now, _order=_number(order))
+    snapshot(shop, draft, search_values(draft))
     return []
 
 

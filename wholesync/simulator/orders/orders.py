@@ -10,7 +10,6 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from wholesync.simulator.api import search
 from wholesync.simulator.api.pagination import connection, count_payload
 from wholesync.simulator.ids import gid
 from wholesync.simulator.orders import payloads as order_webhooks
@@ -19,7 +18,14 @@ from wholesync.simulator.orders.create import place
 from wholesync.simulator.orders.fulfillment_model import sync_status
 from wholesync.simulator.orders.input import InputProblem, number_of, read_order
 from wholesync.simulator.orders.money import Amount, bag
-from wholesync.simulator.orders.records import indexed_values, order_line_items, refresh, touch
+from wholesync.simulator.orders.records import (
+    customer_name,
+    order_line_items,
+    refresh,
+    search_values,
+    touch,
+)
+from wholesync.simulator.orders.search_index import search_records, snapshot_getters
 from wholesync.simulator.registry import (
     Context,
     ctx,
@@ -52,14 +58,7 @@ ORDER_FIELDS = (
 DEFAULT_FIELDS = ("name", "email", "tag", "sku", "source_identifier")
 
 
-def _snapshot_getter(name: str) -> search.FieldGetter:
-    def get(values: dict[str, list[Any]]) -> list[Any]:
-        return values.get(name, [])
-
-    return get
-
-
-SEARCH_FIELDS = {name: _snapshot_getter(name) for name in ORDER_FIELDS}
+SEARCH_FIELDS = snapshot_getters(ORDER_FIELDS)
 
 webhook_payload("orders/create", "orders/updated", "orders/cancelled")(order_webhooks.order_payload)
 
@@ -83,10 +82,6 @@ def _money(order: Record, key: str) -> Decimal:
 
 
 def _sorter(shop: Shop, key: str) -> Callable[[Record], Any]:
-    def customer_name(order: Record) -> str:
-        customer = shop.customers.get(order["_customer"]) if order["_customer"] else None
-        return (customer or {}).get("displayName") or ""
-
     sorts: dict[str, Callable[[Record], Any]] = {
         "CREATED_AT": lambda o: o["createdAt"],
         "UPDATED_AT": lambda o: o["updatedAt"],
@@ -94,7 +89,7 @@ def _sorter(shop: Shop, key: str) -> Callable[[Record], Any]:
         "ORDER_NUMBER": lambda o: o["number"],
         "TOTAL_PRICE": lambda o: _money(o, "totalPriceSet"),
         "CURRENT_TOTAL_PRICE": lambda o: _money(o, "currentTotalPriceSet"),
-        "CUSTOMER_NAME": customer_name,
+        "CUSTOMER_NAME": lambda o: customer_name(shop, o),
         "FINANCIAL_STATUS": lambda o: o["displayFinancialStatus"] or "",
         "FULFILLMENT_STATUS": lambda o: o["displayFulfillmentStatus"],
         "PO_NUMBER": lambda o: o["poNumber"] or "",
@@ -106,15 +101,14 @@ def _sorter(shop: Shop, key: str) -> Callable[[Record], Any]:
 
 def search_orders(shop: Shop, query: str | None) -> list[Record]:
     """Orders matching ``query`` as the search index sees them (it may lag behind writes)."""
-    node = search.parse(query or "")
-    if node is None:
-        return list(shop.orders.values())
-    found = []
-    for order in shop.orders.values():
-        values = indexed_values(shop, order)
-        if values is not None and search.matches(node, values, SEARCH_FIELDS, DEFAULT_FIELDS):
-            found.append(order)
-    return found
+    return search_records(
+        shop,
+        shop.orders.values(),
+        query,
+        lambda order: search_values(shop, order),
+        SEARCH_FIELDS,
+        DEFAULT_FIELDS,
+    )
 
 
 @resolves("QueryRoot", "orders")

@@ -7,17 +7,16 @@ quantities) after any change, so the schema's default resolver can serve them.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from wholesync.simulator.customers import geography
 from wholesync.simulator.ids import gid
 from wholesync.simulator.orders.money import ZERO, Amount, bag, money_text, total
+from wholesync.simulator.orders.search_index import Values, snapshot
 from wholesync.simulator.store import Record, Shop
 
 OPEN_FULFILLMENT_ORDER = ("OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD")
-SEARCH_HISTORY_SECONDS = 600.0
 
 
 def next_order_number(shop: Shop) -> int:
@@ -301,7 +300,7 @@ def touch(shop: Shop, order: Record) -> None:
     index(shop, order)
 
 
-def search_values(shop: Shop, order: Record) -> dict[str, list[Any]]:
+def search_values(shop: Shop, order: Record) -> Values:
     """What the search index holds for an order (Shopify's ``orders(query:)`` fields)."""
     customer = shop.customers.get(order["_customer"]) if order["_customer"] else None
     lines = order_line_items(shop, order)
@@ -334,29 +333,11 @@ def search_values(shop: Shop, order: Record) -> dict[str, list[Any]]:
     }
 
 
+def customer_name(shop: Shop, record: Record) -> str:
+    """The display name of an order's or a draft's customer: the ``CUSTOMER_NAME`` sort value."""
+    customer = shop.customers.get(record["_customer"]) if record["_customer"] else None
+    return (customer or {}).get("displayName") or ""
+
+
 def index(shop: Shop, order: Record) -> None:
-    """Keep a timed snapshot of the searchable values, for the search-lag fault."""
-    now = shop.clock()
-    history: list[tuple[float, dict[str, list[Any]]]] = order["_index"]
-    history.append((now, search_values(shop, order)))
-    old = [entry for entry in history if entry[0] < now - SEARCH_HISTORY_SECONDS]
-    if len(old) > 1:
-        del history[: len(old) - 1]
-
-
-def indexed_values(shop: Shop, order: Record) -> dict[str, list[Any]] | None:
-    """The values search sees now: the latest snapshot older than the shop's search lag.
-
-    A write made elsewhere (``tagsAdd``) leaves no snapshot; it counts from its ``updatedAt``.
-    """
-    current = search_values(shop, order)
-    lag = shop.faults.search_lag
-    if not lag:
-        return current
-    history: list[tuple[float, dict[str, list[Any]]]] = order["_index"]
-    if not history or history[-1][1] != current:
-        written = datetime.fromisoformat(order["updatedAt"].replace("Z", "+00:00")).timestamp()
-        history.append((max(written, history[-1][0] if history else written), current))
-    cutoff = shop.clock() - lag
-    visible = [values for written, values in history if written <= cutoff]
-    return visible[-1] if visible else None
+    snapshot(shop, order, search_values(shop, order))
