@@ -28,6 +28,8 @@ CUSTOMER_NOT_LINKED = "CUSTOMER_NOT_LINKED"
 ORDER_CLOSED = "ORDER_CLOSED"
 CONFIRMATION_REQUIRED = "CONFIRMATION_REQUIRED"
 NOT_EXPORTED = "NOT_EXPORTED"
+NOT_EXPORTABLE = "NOT_EXPORTABLE"
+ALREADY_EXPORTED = "ALREADY_EXPORTED"
 
 S = OrderStatus
 LIFECYCLE = (S.DRAFT, S.PENDING, S.IN_REVIEW, S.APPROVED)
@@ -302,6 +304,36 @@ def reexport(
     order.shopify_order_gid = order.shopify_order_name = order.shopify_kind = None
     order.export_attempted_at = order.exported_at = None
     order.modified_after_export = False
+
+
+def prepare_export(order: Order, *, exportable: Collection[str]) -> None:
+    """Make sure ``order`` is to be exported now ("export now"): in an exportable status with
+    its key, or failed and retried with its key kept. Otherwise say what to do instead."""
+    if order.origin != OrderOrigin.HUB:
+        raise OrderError(
+            NOT_EXPORTABLE,
+            f"Order {order.number} came from Shopify; it is not exported.",
+            "Only wholesale orders taken in the hub are exported.",
+        )
+    if order.status == S.PROCESSED:
+        raise OrderError(
+            ALREADY_EXPORTED,
+            f"Order {order.number} is Shopify order {order.shopify_order_name} already.",
+            "To send it again as a new Shopify order, cancel that one and re-export.",
+        )
+    if order.status == S.FAILED:
+        reexport(order, confirm_previous_cancelled=False)
+        return
+    if order.status not in exportable:
+        statuses = ", ".join(s for s in LIFECYCLE if s in exportable)
+        raise OrderError(
+            NOT_EXPORTABLE,
+            f"Order {order.number} is {order.status}; this tenant exports orders that are "
+            f"{statuses}.",
+            "Move it on to an exportable status first (approved, for instance).",
+        )
+    if order.export_key is None:
+        order.export_key = new_export_key()
 
 
 def _refuse_closed(order: Order) -> None:
