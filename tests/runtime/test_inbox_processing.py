@@ -24,7 +24,7 @@ from wholesync.runtime.models import InboxEntry, InboxStatus, Job, JobStatus
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.flows import run_for_tenant
 from wholesync.sync.registry import FLOW_SPECS
-from wholesync.sync.tenants import build_client
+from wholesync.sync.tenants import build_client, set_setting
 
 
 class Clients:
@@ -80,7 +80,7 @@ def test_the_drain_waits_until_the_oldest_delivery_is_a_window_old(hub: Hub, bra
         slept.append(seconds)
         now[0] += timedelta(seconds=seconds)
 
-    store_rows(hub.sessions, brand, [("orders/create", {"id": 1})], received_at=start)
+    store_rows(hub.sessions, brand, [("shop/update", {})], received_at=start)
     report = drain(hub, brand, Clients(), coalesce_seconds=1.0, sleep=sleep, clock=lambda: now[0])
     assert slept == [pytest.approx(0.75)]
     assert report.ignored == 1
@@ -139,18 +139,34 @@ def test_customer_and_inventory_deliveries_reach_their_flows(
     ]
 
 
-def test_orders_and_unknown_topics_are_ignored_with_a_reason(hub: Hub, brand: int) -> None:
-    store_rows(
-        hub.sessions,
-        brand,
-        [("orders/create", {"id": 5}), ("orders/cancelled", {"id": 5}), ("shop/update", {})],
-    )
+def test_unknown_topics_are_ignored_with_a_reason(hub: Hub, brand: int) -> None:
+    store_rows(hub.sessions, brand, [("shop/update", {}), ("orders/delete", {"id": 5})])
     report = drain(hub, brand, Clients())
-    assert report.ignored == 3
+    assert report.ignored == 2
     found = rows(hub, brand)
     assert {r.status for r in found} == {InboxStatus.IGNORED}
-    assert "orders flow" in (found[0].error or "")
-    assert "shop/update" in (found[2].error or "")
+    assert "shop/update" in (found[0].error or "")
+
+
+def test_order_webhooks_go_to_the_orders_import_flow(hub: Hub, brand: int) -> None:
+    gone = "gid://shopify/Order/987654321"
+    body = {"id": 987654321, "admin_graphql_api_id": gone}
+    store_rows(hub.sessions, brand, [("orders/create", body), ("orders/cancelled", body)])
+    report = drain(hub, brand, Clients())
+    # One fetch of the order; Shopify does not know it, so the hub gets nothing.
+    assert (report.processed, report.fetches, report.ignored) == (2, 1, 0)
+    with hub.sessions() as session:
+        runs = session.execute(select(SyncRun.flow, SyncRun.trigger)).all()
+    assert [tuple(run) for run in runs] == [("orders_import", "webhook")]
+
+
+def test_order_webhooks_are_ignored_while_the_flow_is_off(hub: Hub, brand: int) -> None:
+    with hub.sessions.begin() as session:
+        set_setting(session, "brand", "flows.orders_import.enabled", "false")
+    store_rows(hub.sessions, brand, [("orders/updated", {"id": 5})])
+    report = drain(hub, brand, Clients())
+    assert report.ignored == 1
+    assert "orders_import flow is off" in (rows(hub, brand)[0].error or "")
 
 
 def test_a_malformed_body_fails_alone(hub: Hub, shop: Shop, brand: int) -> None:
@@ -176,7 +192,7 @@ def test_a_malformed_body_fails_alone(hub: Hub, shop: Shop, brand: int) -> None:
 
 def test_a_busy_flow_defers_its_rows(hub: Hub, shop: Shop, brand: int) -> None:
     gid = synced_products(shop)[0]["id"]
-    store_rows(hub.sessions, brand, [update(gid), ("orders/create", {"id": 1})])
+    store_rows(hub.sessions, brand, [update(gid), ("shop/update", {})])
     leases = LeaseManager(hub.sessions)
     assert leases.acquire(brand, "products", "job:elsewhere")
     report = drain(hub, brand, Clients())

@@ -17,7 +17,7 @@ from wholesync.hub.models import Product
 from wholesync.shopify import ShopifyClient, operations
 from wholesync.simulator.api import engine
 from wholesync.simulator.api.cost import CONNECTION_BASE, CostCalculator, page_factor
-from wholesync.sync import customers, inventory, products
+from wholesync.sync import customers, inventory, orders_import, products
 from wholesync.sync.flows import Context, fetch_context, run_flow, wanted_gids
 from wholesync.sync.map_customers import map_customer
 from wholesync.sync.map_products import map_product
@@ -43,6 +43,7 @@ def test_the_registry_holds_every_flow() -> None:
         "products": products.PRODUCTS,
         "customers": customers.CUSTOMERS,
         "inventory": inventory.INVENTORY,
+        "orders_import": orders_import.ORDERS_IMPORT,
     }
 
 
@@ -146,6 +147,7 @@ BATCHES = [
     ("product_nodes", products.FETCH_BATCH),
     ("customer_nodes", customers.FETCH_BATCH),
     ("inventory_item_nodes", inventory.FETCH_BATCH),
+    ("order_nodes", orders_import.FETCH_BATCH),
 ]
 
 

@@ -55,8 +55,11 @@ FLOW_TOPICS: dict[str, tuple[str, str, str, bool]] = {
     "customers/update": ("customers", "Customer", "id", False),
     "customers/delete": ("customers", "Customer", "id", True),
     "inventory_levels/update": ("inventory", "InventoryItem", "inventory_item_id", False),
+    # An order webhook is read like any update: the order's current state is fetched by id.
+    "orders/create": ("orders_import", "Order", "id", False),
+    "orders/updated": ("orders_import", "Order", "id", False),
+    "orders/cancelled": ("orders_import", "Order", "id", False),
 }
-ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 UNINSTALLED = "app/uninstalled"
 BULK_FINISH = "bulk_operations/finish"
 
@@ -305,11 +308,6 @@ def _sort(entries: list[InboxEntry], settings: TenantSettings) -> _Batch:
         topic = entry.topic
         if topic == UNINSTALLED:
             batch.uninstalled.append(entry.id)
-            continue
-        if topic in ORDER_TOPICS:
-            batch.ignored.append(
-                (entry.id, "Stored for the orders flow, which processes online orders.")
-            )
             continue
         known = FLOW_TOPICS.get(topic)
         if known is None and topic != BULK_FINISH:

@@ -21,10 +21,10 @@ from wholesync.hub.models.types import utcnow
 from wholesync.sync import errors
 from wholesync.sync.bulk_write import insert_returning_ids, insert_rows
 from wholesync.sync.diff import field_diff
-from wholesync.sync.fingerprint import fingerprint, mapped_part, to_plain
-from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen
+from wholesync.sync.fingerprint import to_plain
+from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen, plan_record
 from wholesync.sync.pipeline import Plan
-from wholesync.sync.product_rows import bind, stamp
+from wholesync.sync.product_rows import bind, stamp, update_by_id
 from wholesync.sync.records import Archive, CustomerRecord, Rejection
 from wholesync.sync.tables import ADDRESSES, BUYERS, CUSTOMERS
 
@@ -57,7 +57,6 @@ ADDRESS_COLUMNS = (
     "phone",
 )
 BUYER_COLUMNS = ("code", "first_name", "last_name", "email")
-STALE = "Ignored: Shopify sent an older version ({new}) than the one loaded ({old})."
 
 
 def customer_values(record: CustomerRecord) -> dict[str, Any]:
@@ -163,26 +162,9 @@ class CustomerLoader:
         ref = self.refs.get(item.shopify_gid)
         if isinstance(item, Archive):
             return Plan("archive", ENTITY, item.shopify_gid, hub_id=ref.hub_id) if ref else None
-        key = item.customer_code
-        if ref is not None and ref.updated_at is not None and item.updated_at < ref.updated_at:
-            message = STALE.format(new=item.updated_at.isoformat(), old=ref.updated_at.isoformat())
-            return Plan("unchanged", ENTITY, item.shopify_gid, key, message=message)
-        digest = fingerprint(item)
-        keep = self.sources.fingerprint(item.shopify_gid, digest)
-        if ref is not None and mapped_part(ref.fingerprint) == digest:
-            plan = Plan("unchanged", ENTITY, item.shopify_gid, key, record=item)
-            if ref.fingerprint != keep:  # same record from a new node: remember the node
-                plan.hub_id, plan.fingerprint, plan.touch_ref = ref.hub_id, keep, True
+        plan = plan_record(ENTITY, ref, self.sources, item, item.customer_code)
+        if plan.action != "create":
             return plan
-        plan = Plan(
-            "create",
-            ENTITY,
-            item.shopify_gid,
-            key,
-            record=item,
-            hub_id=ref.hub_id if ref else None,
-            fingerprint=keep,
-        )
         self._claim(plan, item)
         if plan.action == "create" and plan.hub_id is not None:
             plan.action = "update"
@@ -275,17 +257,7 @@ class CustomerLoader:
             for plan, customer_id in zip(creates, ids, strict=True):
                 plan.hub_id = customer_id
         if updates:
-            statement = (
-                update(CUSTOMERS)
-                .where(CUSTOMERS.c.id == bindparam("b_id"))
-                .values(
-                    {
-                        **{c: bindparam(f"b_{c}") for c in CUSTOMER_COLUMNS},
-                        "archived_at": bindparam("b_archived_at"),
-                        "updated_at": now,
-                    }
-                )
-            )
+            statement = update_by_id(CUSTOMERS, CUSTOMER_COLUMNS, now, "archived_at")
             params = []
             for plan in updates:
                 values = bind(customer_values(plan.record), CUSTOMER_COLUMNS)

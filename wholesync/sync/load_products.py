@@ -24,8 +24,7 @@ from wholesync.sync.bulk_write import (
     insert_values_returning_ids,
 )
 from wholesync.sync.diff import field_diff
-from wholesync.sync.fingerprint import fingerprint, mapped_part
-from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen
+from wholesync.sync.matching import RefIndex, SourceCheck, archive_unseen, plan_record
 from wholesync.sync.pipeline import Plan
 from wholesync.sync.product_rows import (
     IMAGE_INSERT,
@@ -39,6 +38,7 @@ from wholesync.sync.product_rows import (
     product_values,
     record_view,
     stamp,
+    update_by_id,
     variant_insert,
     variant_values,
 )
@@ -47,7 +47,6 @@ from wholesync.sync.tables import IMAGES, PRODUCTS, VARIANTS
 from wholesync.sync.upc_index import UpcIndex
 
 ENTITY = "product"
-STALE = "Ignored: Shopify sent an older version ({new}) than the one loaded ({old})."
 
 
 class ProductLoader:
@@ -87,25 +86,9 @@ class ProductLoader:
             if ref is None:
                 return None  # never loaded, so nothing to archive
             return Plan("archive", ENTITY, item.shopify_gid, hub_id=ref.hub_id)
-        if ref is not None and ref.updated_at is not None and item.updated_at < ref.updated_at:
-            message = STALE.format(new=item.updated_at.isoformat(), old=ref.updated_at.isoformat())
-            return Plan("unchanged", ENTITY, item.shopify_gid, item.handle, message=message)
-        digest = fingerprint(item)
-        keep = self.sources.fingerprint(item.shopify_gid, digest)
-        if ref is not None and mapped_part(ref.fingerprint) == digest:
-            plan = Plan("unchanged", ENTITY, item.shopify_gid, item.handle, record=item)
-            if ref.fingerprint != keep:  # same record from a new node: remember the node
-                plan.hub_id, plan.fingerprint, plan.touch_ref = ref.hub_id, keep, True
+        plan = plan_record(ENTITY, ref, self.sources, item, item.handle)
+        if plan.action != "create":
             return plan
-        plan = Plan(
-            "create",
-            ENTITY,
-            item.shopify_gid,
-            item.handle,
-            record=item,
-            hub_id=ref.hub_id if ref is not None else None,
-            fingerprint=keep,
-        )
         self.upcs.claim(plan, item)
         if plan.action != "reject" and plan.hub_id is not None:
             plan.action = "update"
@@ -194,17 +177,7 @@ class ProductLoader:
         return row
 
     def _update_products(self, plans: list[Plan], now: datetime) -> None:
-        statement = (
-            update(PRODUCTS)
-            .where(PRODUCTS.c.id == bindparam("b_id"))
-            .values(
-                {
-                    **{c: bindparam(f"b_{c}") for c in PRODUCT_COLUMNS},
-                    "archived_at": bindparam("b_archived_at"),
-                    "updated_at": now,
-                }
-            )
-        )
+        statement = update_by_id(PRODUCTS, PRODUCT_COLUMNS, now, "archived_at")
         rows = []
         for plan in plans:
             hub: HubProduct = plan.extra["hub"]

@@ -55,6 +55,15 @@ def has_next_page(value: Any) -> bool:
     return isinstance(info, Mapping) and info.get("hasNextPage") is True
 
 
+def complete_nodes(value: Any, subject: str, items: str, fix: str) -> list[dict[str, Any]]:
+    """The nodes of a connection that must be read whole; a page that was cut off is an
+    INVALID_PAYLOAD saying so, and ``fix``."""
+    if has_next_page(value):
+        detail = f"{subject} has more {items} than one page holds, so it was not read whole. {fix}"
+        raise MapError("INVALID_PAYLOAD", detail=detail)
+    return nodes(value)
+
+
 def text(value: Any) -> str | None:
     """A stripped string, or ``None`` for anything empty or not a string/number."""
     if type(value) is str:  # the common case, checked first: this runs for every field

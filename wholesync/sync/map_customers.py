@@ -124,7 +124,7 @@ def _map(
         raise MapError("INVALID_PAYLOAD", detail=detail)
     if email is not None and not is_email(email):
         raise MapError("INVALID_EMAIL", email=email, customer=name)
-    code = text(meta.get(settings.customer_code_metafield)) or legacy_id(node)
+    code = customer_code(meta.get(settings.customer_code_metafield), node)
     if code is None:
         fix = f"Set the metafield {settings.customer_code_metafield} on the customer in Shopify."
         raise MapError(
@@ -153,7 +153,12 @@ def _map(
     )
 
 
-def _address(
+def customer_code(metafield_value: Any, node: Mapping[str, Any]) -> str | None:
+    """The hub customer code: the code metafield's value, else the Shopify customer id."""
+    return text(metafield_value) or legacy_id(node)
+
+
+def address_record(
     raw: Mapping[str, Any], kind: Literal["billing", "shipping"], is_default: bool
 ) -> AddressRecord:
     values = {field: text(raw.get(field)) for field in _ADDRESS_FIELDS}
@@ -180,7 +185,7 @@ def _addresses(
 ) -> tuple[AddressRecord, ...]:
     """Billing: the default address. Shipping: every address, the default one flagged."""
     found: list[AddressRecord] = []
-    billing = _address(default, "billing", True) if default else None
+    billing = address_record(default, "billing", True) if default else None
     if billing is not None:
         found.append(billing)
     default_id = text(default.get("id")) if default else None
@@ -189,12 +194,12 @@ def _addresses(
         raw_list = node.get("addresses")
     for raw in nodes(raw_list):
         address_id = text(raw.get("id"))
-        shipping = _address(raw, "shipping", False)
+        shipping = address_record(raw, "shipping", False)
         if default_id is not None and address_id is not None:
             is_default = address_id == default_id
         else:  # without ids, the default is the address with the same content
             is_default = billing is not None and _same_place(shipping, billing)
-        found.append(_address(raw, "shipping", is_default) if is_default else shipping)
+        found.append(address_record(raw, "shipping", is_default) if is_default else shipping)
     return tuple(found)
 
 

@@ -23,8 +23,8 @@ from wholesync.sync.fingerprint import joined
 from wholesync.sync.formula import FormulaError, apply_formula
 from wholesync.sync.map_common import (
     MapError,
+    complete_nodes,
     custom_fields,
-    has_next_page,
     has_tag,
     image_of,
     is_tombstone,
@@ -218,14 +218,8 @@ def _variants(
     node: Mapping[str, Any], name: str, product_meta: Mapping[str, str], s: TenantSettings
 ) -> tuple[VariantRecord, ...]:
     subject = f"Product '{name}'"
-    raw = node.get("variants")
-    if has_next_page(raw):
-        detail = (
-            f"{subject} has more variants than one page holds, so it was not read whole. "
-            "Run a full sync (wholesync sync products --full), which reads every variant."
-        )
-        raise MapError("INVALID_PAYLOAD", detail=detail)
-    variant_nodes = nodes(raw)
+    fix = "Run a full sync (wholesync sync products --full), which reads every variant."
+    variant_nodes = complete_nodes(node.get("variants"), subject, "variants", fix)
     if not variant_nodes:
         fix = "Add at least one variant in Shopify (or untag the product)."
         raise _missing(subject, "variants", fix)
@@ -255,6 +249,15 @@ def _label(variant: Mapping[str, Any], gid: str) -> str:
     return f"'{title}'"
 
 
+def variant_key(variant: Mapping[str, Any], key: str) -> str | None:
+    """The variant's hub UPC under the tenant's ``upc_key``: its SKU, barcode or numeric id."""
+    if key == "sku":
+        return text(variant.get("sku"))
+    if key == "barcode":
+        return text(variant.get("barcode"))
+    return legacy_id(variant)
+
+
 def _variant(
     variant: Mapping[str, Any],
     index: int,
@@ -271,8 +274,7 @@ def _variant(
         return f"Variant {_label(variant, gid)} of product '{name}'"
 
     sku, barcode = text(variant.get("sku")), text(variant.get("barcode"))
-    key = settings.upc_key
-    upc = sku if key == "sku" else barcode if key == "barcode" else legacy_id(variant)
+    upc = variant_key(variant, settings.upc_key)
     if upc is None:
         others = "|".join(k for k in KEY_NAMES if k != settings.upc_key)
         fix = (

@@ -18,9 +18,17 @@ from sqlalchemy.orm import Session
 
 from wholesync.hub.models.types import utcnow
 from wholesync.sync.bulk_write import insert_values
-from wholesync.sync.fingerprint import source_digest, source_part, stored
+from wholesync.sync.fingerprint import (
+    fingerprint,
+    mapped_part,
+    source_digest,
+    source_part,
+    stored,
+)
 from wholesync.sync.pipeline import Plan
 from wholesync.sync.tables import REFS
+
+STALE = "Ignored: Shopify sent an older version ({new}) than the one loaded ({old})."
 
 
 @dataclass(slots=True)
@@ -190,3 +198,28 @@ def archive_unseen(entity: str, refs: RefIndex, seen: set[str]) -> list[Plan]:
         for gid, ref in refs.items()
         if gid not in seen and ref.fingerprint is not None
     ]
+
+
+def stale(new: datetime, old: datetime) -> str:
+    """Why a record older than the loaded one is ignored (webhooks arrive out of order)."""
+    return STALE.format(new=new.isoformat(), old=old.isoformat())
+
+
+def plan_record(
+    entity: str, ref: Ref | None, sources: SourceCheck, record: Any, key: str | None
+) -> Plan:
+    """The plan for a mapped record (with ``shopify_gid`` and ``updated_at``): unchanged when
+    it is older than or the same as what was loaded, else a create carrying the fingerprint to
+    store, with ``hub_id`` set when the reference knows the hub row."""
+    gid = record.shopify_gid
+    if ref is not None and ref.updated_at is not None and record.updated_at < ref.updated_at:
+        return Plan("unchanged", entity, gid, key, message=stale(record.updated_at, ref.updated_at))
+    digest = fingerprint(record)
+    keep = sources.fingerprint(gid, digest)
+    if ref is not None and mapped_part(ref.fingerprint) == digest:
+        plan = Plan("unchanged", entity, gid, key, record=record)
+        if ref.fingerprint != keep:  # same record from a new node: remember the node
+            plan.hub_id, plan.fingerprint, plan.touch_ref = ref.hub_id, keep, True
+        return plan
+    hub_id = ref.hub_id if ref is not None else None
+    return Plan("create", entity, gid, key, record=record, hub_id=hub_id, fingerprint=keep)

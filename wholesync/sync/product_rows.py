@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, Update, bindparam, update
+
 from wholesync.sync.fingerprint import to_plain
 from wholesync.sync.records import ImageRecord, ProductRecord, VariantRecord
 
@@ -197,3 +199,11 @@ def stamp(row: dict[str, Any], tenant_id: int, now: datetime) -> dict[str, Any]:
 def bind(values: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
     """``{"b_<column>": value}``: parameters for an executemany UPDATE over ``columns``."""
     return {f"b_{column}": values[column] for column in columns}
+
+
+def update_by_id(table: Table, columns: Sequence[str], now: datetime, *bound: str) -> Update:
+    """An executemany UPDATE of ``columns`` and ``bound`` by id that stamps ``updated_at``;
+    its parameters are :func:`bind` of the values, plus ``b_<bound>`` and ``b_id``."""
+    values: dict[str, Any] = {c: bindparam(f"b_{c}") for c in (*columns, *bound)}
+    values["updated_at"] = now
+    return update(table).where(table.c.id == bindparam("b_id")).values(values)

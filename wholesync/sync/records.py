@@ -1,8 +1,9 @@
 """What the mappers produce: immutable, plain records of Shopify data in the hub's terms.
 
 The mappers turn one Shopify node into exactly one of a record (``ProductRecord``,
-``CustomerRecord``, ``StockRecord``), an :class:`Archive` ("archive this in the hub if it is
-known there") or a :class:`Rejection` (a bad record, with a catalogue code and a fix-it message).
+``CustomerRecord``, ``StockRecord``, ``OrderRecord``), an :class:`Archive` ("archive this in the
+hub if it is known there"), a :class:`Skipped` (deliberately left out, with the reason) or a
+:class:`Rejection` (a bad record, with a catalogue code and a fix-it message).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-Entity = Literal["product", "customer", "inventory"]
+Entity = Literal["product", "customer", "inventory", "order"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,75 @@ class StockRecord:
     ats: int
     incoming: int
     updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCustomerRecord:
+    """The Shopify customer of an online order: enough to find or create the hub customer."""
+
+    shopify_gid: str
+    customer_code: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    company: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRecord:
+    shopify_gid: str | None
+    # The tenant's variant key (upc_key) of the line's variant: how the hub variant is found.
+    # A line without one, or whose key the hub does not know, stays a custom line.
+    upc: str | None
+    sku: str | None
+    title: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ErpStamp:
+    """The tenant's ERP hand-off defaults, stamped on an order when it is first imported."""
+
+    payment_terms: str | None
+    sales_rep: str | None
+    division: str | None
+    order_type: str | None
+    tax_schedule: str | None
+    hold_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    shopify_gid: str
+    updated_at: datetime
+    name: str
+    status: Literal["processed", "cancelled"]
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    email: str | None
+    po_number: str | None
+    currency: str
+    note: str | None
+    # MailingAddress fields in the hub's snake_case keys (see hub.orders.ADDRESS_FIELDS).
+    shipping_address: Mapping[str, str | None] | None
+    billing_address: Mapping[str, str | None] | None
+    customer: OrderCustomerRecord | None
+    lines: tuple[OrderLineRecord, ...]
+    erp: ErpStamp
+    # Tags starting "ws-": the loader skips the order if one is a hub order's export key.
+    export_tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A Shopify record Wholesync leaves out on purpose (e.g. an order it exported itself)."""
+
+    entity: Entity
+    shopify_gid: str
+    key: str | None
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,12 +78,22 @@ class Flow(_Model):
     schedule: Cron = Field("0 * * * *", description="cron, at most every 5 minutes")
 
 
+class OrdersImportFlow(Flow):
+    window_days: int | None = Field(
+        90,
+        ge=1,
+        le=36500,
+        description="a first or full import reads the orders updated in the last N days "
+        "(null: every order ever placed)",
+    )
+
+
 class Flows(_Model):
     products: Flow = Flow()
     customers: Flow = Flow()
     inventory: Flow = Flow()
     orders_export: Flow = Flow()
-    orders_import: Flow = Flow()
+    orders_import: OrdersImportFlow = OrdersImportFlow()
     shipments: Flow = Flow()
     # Runs only when the hub is the stock master (see TenantSettings.flow_active).
     stock_export: Flow = Flow()

@@ -12,6 +12,8 @@ from wholesync.hub.models import (
     Customer,
     ExternalRef,
     InventoryLevel,
+    Order,
+    OrderLine,
     Product,
     ProductImage,
     SyncRecord,
@@ -35,4 +37,6 @@ BUYERS = table_of(Buyer)
 WAREHOUSES = table_of(Warehouse)
 LEVELS = table_of(InventoryLevel)
 REFS = table_of(ExternalRef)
+ORDERS = table_of(Order)
+ORDER_LINES = table_of(OrderLine)
 SYNC_RECORDS = table_of(SyncRecord)
