@@ -15,7 +15,7 @@ import typer
 
 from wholesync.commands.common import console, session_scope
 from wholesync.commands.database import init
-from wholesync.commands.sync import Target, sync
+from wholesync.commands.sync import ALL, sync
 from wholesync.simulator.control import ShopSpec, create_shop
 from wholesync.simulator.server import RunningSimulator, start_in_thread
 from wholesync.sync import tenants as service
@@ -90,7 +90,7 @@ def _merchant_untags_a_product(running: RunningSimulator) -> str:
 
 def _sync(*, full: bool) -> None:
     try:
-        sync(Target.ALL, tenant="demo", full=full, preview=False, json=False)
+        sync(ALL, tenant="demo", full=full, preview=False, json=False)
     except typer.Exit as exit_:
         if exit_.exit_code:
             raise

@@ -1,11 +1,11 @@
-"""``wholesync sync``: run the inbound flows for a tenant, with progress bars and a summary."""
+"""``wholesync sync``: run a flow (or all inbound flows) for a tenant, with progress bars and a
+summary."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import Callable, Iterator
-from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
@@ -31,8 +31,8 @@ from wholesync.commands.common import (
 )
 from wholesync.runtime.leases import LeaseManager
 from wholesync.settings import Settings
-from wholesync.sync.flows import FlowSpec, run_for_tenant, runnable
-from wholesync.sync.registry import FLOW_SPECS
+from wholesync.sync.flows import Flow, run_for_tenant, runnable
+from wholesync.sync.registry import FLOW_SPECS, FLOWS
 from wholesync.sync.runs import FAILED, RunResult
 from wholesync.sync.tenants import get_tenant
 
@@ -40,15 +40,18 @@ from wholesync.sync.tenants import get_tenant
 PREVIEW_LIMIT = 200
 
 
-class Target(StrEnum):
-    PRODUCTS = "products"
-    CUSTOMERS = "customers"
-    INVENTORY = "inventory"
-    ALL = "all"
+ALL = "all"
 
 
 def sync(
-    target: Annotated[Target, typer.Argument(help="Which flow to run; all runs the three.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            help=f"Which flow to run: {', '.join(FLOWS)}; {ALL} runs every flow from Shopify "
+            "to the hub.",
+            show_default=False,
+        ),
+    ],
     tenant: Annotated[str, typer.Option(help="The tenant to sync.")],
     full: Annotated[
         bool, typer.Option(help="Read everything (bulk operation), not just what changed.")
@@ -58,14 +61,16 @@ def sync(
     ] = False,
     json: Annotated[bool, typer.Option("--json", help="One JSON object per flow run.")] = False,
 ) -> None:
-    """Bring products, customers and stock from Shopify into the hub."""
-    names = list(FLOW_SPECS) if target is Target.ALL else [target.value]
+    """Bring products, customers and stock from Shopify into the hub; export orders."""
+    if target != ALL and target not in FLOWS:
+        fail("UNKNOWN_FLOW", f"No flow named {target!r}; use one of {', '.join([*FLOWS, ALL])}.")
+    flows = list(FLOW_SPECS.values()) if target == ALL else [FLOWS[target]]
     results: list[RunResult] = []
     busy: list[str] = []
     with session_scope() as sessions:
-        specs, skipped = runnable(sessions, tenant, [FLOW_SPECS[name] for name in names])
+        specs, skipped = runnable(sessions, tenant, flows)
         for spec, why in skipped:
-            if target is not Target.ALL:
+            if target != ALL:
                 fail("FLOW_DISABLED", f"{spec.name} does not run for {tenant}: {why}.")
             errors.print(f"Skipping {spec.name}: {why}.", highlight=False)
         if json:
@@ -86,7 +91,7 @@ def sync(
 def _leased_runs(
     sessions: sessionmaker[Session],
     tenant: str,
-    specs: list[FlowSpec],
+    specs: list[Flow],
     busy: list[str],
     *,
     full: bool,
@@ -120,7 +125,7 @@ def _leased_runs(
 def _with_progress(
     sessions: sessionmaker[Session],
     tenant: str,
-    specs: list[FlowSpec],
+    specs: list[Flow],
     busy: list[str],
     *,
     full: bool,

@@ -21,7 +21,7 @@ from wholesync.hub.models import Tenant
 from wholesync.runtime.leases import dialect_insert
 from wholesync.runtime.models import ScheduleState
 from wholesync.sync.cron import CronError, next_time, parse_cron
-from wholesync.sync.registry import FLOW_SPECS
+from wholesync.sync.registry import FLOWS
 from wholesync.sync.settings import FlowName
 from wholesync.sync.tenants import TenantError, tenant_settings
 
@@ -41,8 +41,8 @@ def tick(
         except TenantError as exc:
             log.warning("not scheduling tenant %s: %s", tenant.name, exc.message)
             continue
-        for name in FLOW_SPECS:
-            flow: FlowName = FLOW_SPECS[name].name
+        for name in FLOWS:
+            flow: FlowName = FLOWS[name].name
             if not settings.flow_active(flow):
                 continue
             cron: str = getattr(settings.flows, flow).schedule

@@ -38,7 +38,7 @@ from wholesync.runtime.tasks import JobRunner
 from wholesync.settings import Settings
 from wholesync.shopify import ShopifyClient
 from wholesync.shopify.throttle_redis import RedisBucket
-from wholesync.sync.registry import FLOW_SPECS
+from wholesync.sync.registry import FLOWS
 from wholesync.sync.tenants import build_client
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ class Runtime:
     ) -> Job:
         """Join the waiting job of (tenant, flow) or create one and enqueue it (after
         ``delay`` seconds). ``flow`` is a flow name or ``webhooks`` (the inbox drain)."""
-        if flow not in FLOW_SPECS and flow != WEBHOOKS:
-            known = ", ".join([*FLOW_SPECS, WEBHOOKS])
+        if flow not in FLOWS and flow != WEBHOOKS:
+            known = ", ".join([*FLOWS, WEBHOOKS])
             raise JobError("UNKNOWN_FLOW", f"No flow named {flow!r}; use one of {known}.")
         job, created = jobs.request_job(
             self.sessions,

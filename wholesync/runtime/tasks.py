@@ -26,8 +26,8 @@ from wholesync.runtime.leases import LeaseManager
 from wholesync.runtime.models import WAITING, Job, JobStatus
 from wholesync.settings import Settings
 from wholesync.shopify import ShopifyClient
-from wholesync.sync.flows import run_flow, runnable
-from wholesync.sync.registry import FLOW_SPECS
+from wholesync.sync.flows import runnable
+from wholesync.sync.registry import FLOWS
 from wholesync.sync.runs import FAILED
 from wholesync.sync.subscriptions import repair_subscriptions
 from wholesync.sync.tenants import TenantError
@@ -147,7 +147,7 @@ class JobRunner:
         if not tenant.enabled:
             why = (tenant.disabled_reason or "it was disabled").rstrip(".")
             return Outcome(JobStatus.CANCELLED, f"TENANT_DISABLED: tenant {tenant.name!r}: {why}.")
-        spec = FLOW_SPECS.get(job.flow)
+        spec = FLOWS.get(job.flow)
         if spec is None:
             return failure(f"UNKNOWN_FLOW: no flow named {job.flow!r}.")
         try:
@@ -162,7 +162,7 @@ class JobRunner:
             warning = self._repair_subscriptions(job, tenant, client)
             with self.run_sessions() as session:
                 tenant = session.get_one(Tenant, job.tenant_id)
-                result = run_flow(spec, session, tenant, client, full=job.full, trigger=job.trigger)
+                result = spec.run(session, tenant, client, full=job.full, trigger=job.trigger)
         finally:
             client.close()
         if result.status == FAILED:

@@ -56,6 +56,7 @@ CATALOGUE: Mapping[str, str] = {
         "Order {order} was already exported as Shopify order {shopify_order}. Cancel that order "
         "in Shopify first, then use 'set to re-export' to send it again."
     ),
+    "ORDER_NOT_EXPORTABLE": "Order {order} is {status}, so it is not exported. {fix}",
     "SHOPIFY_USER_ERROR": (
         "Shopify refused the change: {detail}. Fix the field it names and run the sync again."
     ),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +26,8 @@ from wholesync.sync.runs import Outcome, RunRecorder, RunResult, last_cursor
 from wholesync.sync.settings import FlowName, TenantSettings
 from wholesync.sync.tenants import TenantError, build_client, get_tenant, tenant_settings
 
+# Failures that end a run as failed; anything else is recorded too, then raised.
+RUN_FAILURES = (ShopifyError, OperationalError)
 # Re-read a little before the cursor: Shopify's search index lags writes by a moment, and
 # records re-read unchanged cost only a fingerprint comparison.
 CURSOR_OVERLAP = timedelta(seconds=1)
@@ -44,6 +46,30 @@ class Context:
     outcomes: list[Outcome]
 
 
+class Flow(Protocol):
+    """Anything run by name (queue, schedules, ``wholesync sync``): inbound specs and the
+    outbound flows. ``full`` means "read everything" to a flow that reads Shopify; an
+    outbound flow ignores it."""
+
+    @property
+    def name(self) -> FlowName: ...
+
+    def run(
+        self,
+        session: Session,
+        tenant: Tenant,
+        client: ShopifyClient,
+        *,
+        full: bool = False,
+        preview: bool = False,
+        trigger: str = "manual",
+        on_progress: Callable[[int], None] | None = None,
+    ) -> RunResult: ...
+
+
+F = TypeVar("F", bound=Flow)
+
+
 @dataclass(frozen=True)
 class FlowSpec:
     """One inbound flow."""
@@ -59,6 +85,28 @@ class FlowSpec:
     prepare: Callable[[Context], tuple[Callable[[dict[str, Any]], Any], Loader]]
     # Whether a run without cursor (full) may archive what it did not see.
     sweeps: bool = True
+
+    def run(
+        self,
+        session: Session,
+        tenant: Tenant,
+        client: ShopifyClient,
+        *,
+        full: bool = False,
+        preview: bool = False,
+        trigger: str = "manual",
+        on_progress: Callable[[int], None] | None = None,
+    ) -> RunResult:
+        return run_flow(
+            self,
+            session,
+            tenant,
+            client,
+            full=full,
+            preview=preview,
+            trigger=trigger,
+            on_progress=on_progress,
+        )
 
 
 def fetch_context(
@@ -168,12 +216,10 @@ def run_flow(
         progress = pipeline.run(source)
         if is_full and spec.sweeps:
             pipeline.sweep()
-    except (ShopifyError, OperationalError) as exc:
-        session.rollback()
-        return recorder.finish(api_cost=client.cost_used - cost_before, error=_describe(exc))
+    except RUN_FAILURES as exc:
+        return end_failed(session, recorder, client.cost_used - cost_before, exc)
     except BaseException as exc:
-        session.rollback()
-        recorder.finish(api_cost=client.cost_used - cost_before, error=_describe(exc))
+        end_failed(session, recorder, client.cost_used - cost_before, exc)
         raise
     newest = progress.newest
     cursor = None if nodes is not None else previous
@@ -186,7 +232,16 @@ def run_flow(
     return recorder.finish(api_cost=client.cost_used - cost_before, cursor=cursor)
 
 
-def _describe(exc: BaseException) -> str:
+def end_failed(
+    session: Session, recorder: RunRecorder, api_cost: float, exc: BaseException
+) -> RunResult:
+    """Roll back what the run had not committed and record the run as failed with ``exc``."""
+    session.rollback()
+    return recorder.finish(api_cost=api_cost, error=describe_failure(exc))
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failed run's error: the catalogue code first, as the queue reads it."""
     if isinstance(exc, ShopifyError):
         return f"{exc.code}: {exc}"
     if isinstance(exc, OperationalError):
@@ -195,8 +250,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def runnable(
-    sessions: sessionmaker[Session], tenant_name: str, specs: Iterable[FlowSpec]
-) -> tuple[list[FlowSpec], list[tuple[FlowSpec, str]]]:
+    sessions: sessionmaker[Session], tenant_name: str, specs: Iterable[F]
+) -> tuple[list[F], list[tuple[F, str]]]:
     """The flows the tenant's settings let run, and the others with the reason."""
     with sessions() as session:
         tenant = get_tenant(session, tenant_name)
@@ -206,8 +261,8 @@ def runnable(
                 f"Tenant {tenant_name!r} is disabled; enable it before syncing.",
             )
         settings = tenant_settings(tenant)
-    active: list[FlowSpec] = []
-    skipped: list[tuple[FlowSpec, str]] = []
+    active: list[F] = []
+    skipped: list[tuple[F, str]] = []
     for spec in specs:
         if settings.flow_active(spec.name):
             active.append(spec)
@@ -221,7 +276,7 @@ def runnable(
 def run_for_tenant(
     sessions: sessionmaker[Session],
     tenant_name: str,
-    specs: Iterable[FlowSpec],
+    specs: Iterable[Flow],
     *,
     full: bool = False,
     preview: bool = False,
@@ -242,8 +297,8 @@ def run_for_tenant(
                     if on_progress is not None:
                         on_progress(name, count)
 
-                yield run_flow(
-                    spec, session, tenant, shopify, full=full, preview=preview, on_progress=progress
+                yield spec.run(
+                    session, tenant, shopify, full=full, preview=preview, on_progress=progress
                 )
     finally:
         if own_client:
