@@ -1,13 +1,18 @@
-"""Every inbound flow by name, for whatever runs flows by name (the queue, webhook batches)."""
+"""Every flow by name, for whatever runs flows by name (the queue, schedules, the CLI).
+
+``FLOW_SPECS`` holds the inbound flows, which webhook batches also feed by id; ``FLOWS`` adds
+the outbound ones."""
 
 from __future__ import annotations
 
 from wholesync.sync.customers import CUSTOMERS
-from wholesync.sync.flows import FlowSpec
+from wholesync.sync.flows import Flow, FlowSpec
 from wholesync.sync.inventory import INVENTORY
+from wholesync.sync.orders_export import ORDERS_EXPORT
 from wholesync.sync.orders_import import ORDERS_IMPORT
 from wholesync.sync.products import PRODUCTS
 
 FLOW_SPECS: dict[str, FlowSpec] = {
     spec.name: spec for spec in (PRODUCTS, CUSTOMERS, INVENTORY, ORDERS_IMPORT)
 }
+FLOWS: dict[str, Flow] = {**FLOW_SPECS, ORDERS_EXPORT.name: ORDERS_EXPORT}
