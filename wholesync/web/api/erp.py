@@ -42,7 +42,7 @@ def erp_backlog(
     found = query.subquery()
     counted = select(found.c.erp_status, func.count()).group_by(found.c.erp_status)
     with api.reading() as session:
-        counts: dict[str | None, int] = dict(session.execute(counted).tuples().all())
+        counts: dict[str | None, int] = {status: n for status, n in session.execute(counted)}
         rows, next_cursor = paging.rows(
             session, query.options(selectinload(Order.lines)), Order.id, "erp-backlog"
         )

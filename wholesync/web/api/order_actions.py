@@ -24,7 +24,6 @@ from wholesync.hub.orders import (
     transition,
 )
 from wholesync.runtime.jobs import JobError, get_job
-from wholesync.sync.registry import FLOW_SPECS
 
 from .access import Api, ApiContext
 from .errors import EXPORT_UNAVAILABLE, FLOW_DISABLED, ApiError, problems
@@ -63,7 +62,7 @@ def move(api: ApiContext, order_id: OrderId, body: TransitionIn) -> OrderOut:
         session.flush()
         moved = OrderOut.of(order)
         export = order.export_key is not None and order.status in exportable
-        export = export and settings.flow_active(EXPORT_FLOW) and EXPORT_FLOW in FLOW_SPECS
+        export = export and settings.flow_active(EXPORT_FLOW)
     if export:
         try:
             api.runtime.request_run(api.tenant_id, EXPORT_FLOW, trigger="order")
@@ -144,13 +143,6 @@ def _request_export(
 ) -> int:
     with api.writing() as session:
         order = get_order(session, api.tenant_id, order_id)
-        if EXPORT_FLOW not in FLOW_SPECS:
-            raise ApiError(
-                503,
-                EXPORT_UNAVAILABLE,
-                "This Wholesync has no order exporter (flow orders_export) yet; nothing was "
-                "changed. Upgrade Wholesync, then ask again.",
-            )
         settings = api.settings(session)
         if not settings.flow_active(EXPORT_FLOW):
             raise ApiError(
@@ -164,7 +156,10 @@ def _request_export(
         job = api.runtime.request_run(api.tenant_id, EXPORT_FLOW, trigger="manual")
     except JobError as exc:
         raise ApiError(
-            503, exc.code, f"{exc.message} The order is set to export; the next sweep sends it."
+            503,
+            EXPORT_UNAVAILABLE,
+            f"The export could not be queued ({exc.code}: {exc.message}). The order is set to "
+            "export and the next scheduled export sends it; or ask again shortly.",
         ) from exc
     return job.id
 
