@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -52,11 +52,15 @@ class Orders:
         *,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        transport: httpx.BaseTransport | None = None,
         **options: Any,
     ) -> RunResult:
+        """One export run; the client retries quickly, and ``sleep`` returns at once unless
+        given (the search-lag wait)."""
         with self.harness.sessions() as session:
             tenant = get_tenant(session, self.harness.tenant)
-            with build_client(tenant, sleep=lambda _: None, max_retries=2) as client:
+            quick: dict[str, Any] = {"sleep": lambda _: None, "max_retries": 2}
+            with build_client(tenant, transport=transport, **quick) as client:
                 return export_orders(
                     session, tenant, client, clock=clock, sleep=sleep or (lambda _: None), **options
                 )
@@ -149,6 +153,57 @@ class Orders:
 
     def synced_customers(self) -> list[dict[str, Any]]:
         return [c for c in self.harness.listing("customers") if tagged(c)]
+
+
+class FakeTime:
+    """A clock from now on that moves only when the exporter sleeps; records the sleeps."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+        self.sleeps: list[float] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+class Crash(BaseException):
+    """The process dies here (like a kill): no handler of the exporter may swallow it."""
+
+
+class AroundCreate(httpx.HTTPTransport):
+    """A real HTTP transport to the simulator that runs ``before`` just before the first
+    request of ``operation`` is sent and ``after`` once its answer is back: to switch a
+    fault on at that moment, or to crash there."""
+
+    def __init__(
+        self,
+        before: Callable[[], None] | None = None,
+        after: Callable[[], None] | None = None,
+        operation: bytes = b"mutation OrderCreate",
+    ) -> None:
+        super().__init__()
+        self.before, self.after, self.operation = before, after, operation
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        hit = self.operation in request.read()
+        before, after = (self.before, self.after) if hit else (None, None)
+        if hit:
+            self.before = self.after = None
+        if before is not None:
+            before()
+        response = super().handle_request(request)
+        if after is not None:
+            response.read()
+            after()
+        return response
+
+
+def crash() -> None:
+    raise Crash
 
 
 def _missing(what: str) -> Any:
