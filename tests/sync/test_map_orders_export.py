@@ -233,7 +233,7 @@ def test_stock_is_checked_at_the_location_or_over_all_locations() -> None:
     assert "3 are ordered" in at_shop.message
     assert stock_shortfall(order, VARIANTS, Location(WAREHOUSE, "Warehouse"), {}) is None
     assert stock_shortfall(order, VARIANTS, None, {}) is None  # 6 over both locations
-    taken = {("gid://shopify/ProductVariant/11", None): 4}
+    taken: dict[tuple[str, str | None], int] = {("gid://shopify/ProductVariant/11", None): 4}
     summed = stock_shortfall(order, VARIANTS, None, taken)
     assert (
         summed is not None and "Only 2 of 'SKU-1' are available at all locations" in summed.message
