@@ -206,3 +206,14 @@ def test_a_flow_a_worker_is_running_is_refused_and_the_others_run(
     assert preview.exit_code == 0, preview.output  # a dry run writes nothing: no lease needed
     again = cli.invoke(app, ["sync", "customers", "--tenant", "brand"])
     assert again.exit_code == 0, again.output
+
+
+def test_sync_runs_the_order_export_by_name(cli: CliRunner) -> None:
+    result = sync(cli, "orders_export", "--json")
+    assert result.exit_code == 0, result.output
+    (run,) = objects(result)
+    assert (run["flow"], run["status"]) == ("orders_export", "succeeded")
+    assert counts(run)["created"] == 0  # the hub has no approved orders yet
+    unknown = sync(cli, "order_export")
+    assert unknown.exit_code == 2
+    assert "UNKNOWN_FLOW" in unknown.output and "orders_export" in unknown.output

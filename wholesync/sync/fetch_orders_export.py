@@ -14,7 +14,7 @@ from wholesync.shopify import ShopifyClient
 from wholesync.sync.flows import fetch_by_ids
 from wholesync.sync.map_orders_export import Location, VariantFacts
 from wholesync.sync.map_products import variant_key
-from wholesync.sync.matching import RefIndex
+from wholesync.sync.matching import gids_of
 
 # Terms ORed into one search: short enough for Shopify's query length, few enough calls.
 SEARCH_BATCH = 50
@@ -84,8 +84,7 @@ def find_customers(
 ) -> dict[int, str]:
     """Hub customer id -> Shopify customer GID, for ``customers`` (hub id -> email): by the
     reference F2 keeps, confirmed to still exist, else by email."""
-    refs = RefIndex(session, tenant_id, "customer", lazy=True)
-    linked = {hub_id: gid for hub_id in customers if (gid := refs.gid_of(hub_id))}
+    linked = gids_of(session, tenant_id, "customer", customers)
     confirmed = {
         node["id"]
         for node in fetch_by_ids(
@@ -149,8 +148,8 @@ def find_variants(
 ) -> dict[str, VariantFacts]:
     """Line key -> the Shopify variant with that key, for ``lines`` (key -> hub variant id):
     by the reference F1 keeps when the variant still has that key, else by searching it."""
-    refs = RefIndex(session, tenant_id, "variant", lazy=True)
-    by_ref = {key: gid for key, hub_id in lines.items() if hub_id and (gid := refs.gid_of(hub_id))}
+    refs = gids_of(session, tenant_id, "variant", [i for i in lines.values() if i is not None])
+    by_ref = {key: refs[hub_id] for key, hub_id in lines.items() if hub_id in refs}
     if upc_key == "variant_id":
         by_ref.update(
             {key: gid for key in lines if key not in by_ref and (gid := variant_gid(key))}

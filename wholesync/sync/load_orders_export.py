@@ -29,7 +29,7 @@ from wholesync.sync.map_orders_export import (
     order_options,
     user_error_problem,
 )
-from wholesync.sync.matching import RefIndex
+from wholesync.sync.matching import link
 from wholesync.sync.runs import Outcome, RunRecorder
 from wholesync.sync.settings import TenantSettings
 
@@ -112,9 +112,7 @@ class Writer:
         if payload.get("userErrors") or not created:
             return user_error_problem(payload.get("userErrors") or [])
         gid: str = created["id"]
-        refs = RefIndex(self.session, self.tenant_id, "customer", lazy=True)
-        refs.put(gid, customer.id, None, None)
-        refs.flush()
+        link(self.session, self.tenant_id, "customer", gid, customer.id)
         self.session.commit()
         self.created_customers[customer.id] = gid
         return gid

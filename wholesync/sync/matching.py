@@ -50,6 +50,39 @@ INSERT_COLUMNS = (
 )
 
 
+# Hub ids per query when looking up the GIDs of a few rows.
+LOOKUP_BATCH = 500
+
+
+def gids_of(
+    session: Session, tenant_id: int, entity: str, hub_ids: Iterable[int]
+) -> dict[int, str]:
+    """Hub id -> the GID it is linked to, for just these rows (the newest link wins)."""
+    wanted = sorted(set(hub_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        rows = session.execute(
+            select(REFS.c.hub_id, REFS.c.shopify_gid)
+            .where(
+                REFS.c.tenant_id == tenant_id,
+                REFS.c.entity == entity,
+                REFS.c.hub_id.in_(wanted[start : start + LOOKUP_BATCH]),
+            )
+            .order_by(REFS.c.id)
+        )
+        found.update({hub_id: gid for hub_id, gid in rows})
+    return found
+
+
+def link(session: Session, tenant_id: int, entity: str, gid: str, hub_id: int) -> None:
+    """Link a hub row to the Shopify record just made from it; with no fingerprint yet, the
+    next inbound sync loads that record into this row instead of creating another."""
+    now = utcnow()
+    insert_values(
+        session, REFS, INSERT_COLUMNS, [(gid, hub_id, None, None, tenant_id, entity, now, now)]
+    )
+
+
 class RefIndex:
     """The references of one entity of one tenant, by Shopify GID."""
 
