@@ -38,6 +38,8 @@ def create_api(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         servers=[{"url": PREFIX}],
         responses=errors.problems(401, 422, 503),
+        # Operation ids are the route functions' names: list_orders, create_order, ...
+        generate_unique_id_function=lambda route: route.name,
     )
     api.state.runtime = runtime
     for module in (orders, order_actions, erp, catalog, customers, inventory, runs):

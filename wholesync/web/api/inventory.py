@@ -83,7 +83,7 @@ def read_warehouse(
 
 
 @router.get("/inventory", response_model=LevelPage, responses=LISTED)
-def list_levels(
+def list_inventory(
     api: ApiContext,
     paging: Paging,
     variant_id: Annotated[int | None, query_id("Levels of this variant.")] = None,

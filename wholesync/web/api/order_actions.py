@@ -50,7 +50,7 @@ EXPORT_RESPONSES = {
 
 
 @router.post("/{order_id}/transitions", response_model=OrderOut, responses=problems(400, 404, 409))
-def move(api: ApiContext, order_id: OrderId, body: TransitionIn) -> OrderOut:
+def transition_order(api: ApiContext, order_id: OrderId, body: TransitionIn) -> OrderOut:
     """Move the order to another status, as the hub's lifecycle allows (409
     INVALID_TRANSITION otherwise; 422 ORDER_INCOMPLETE or CUSTOMER_NOT_LINKED when the order
     lacks what the status needs). Reaching an exportable status requests an export."""
@@ -75,7 +75,7 @@ def move(api: ApiContext, order_id: OrderId, body: TransitionIn) -> OrderOut:
 @router.post(
     "/{order_id}/export", status_code=202, response_model=ExportOut, responses=EXPORT_RESPONSES
 )
-async def export_now(
+async def export_order(
     api: ApiContext, order_id: OrderId, response: Response, wait: Wait = 0
 ) -> ExportOut:
     """Export the order now: it must be in an exportable status (a failed one is retried
@@ -91,7 +91,7 @@ async def export_now(
 @router.post(
     "/{order_id}/reexport", status_code=202, response_model=ExportOut, responses=EXPORT_RESPONSES
 )
-async def reexport_now(
+async def reexport_order(
     api: ApiContext,
     order_id: OrderId,
     response: Response,
@@ -110,7 +110,7 @@ async def reexport_now(
 
 
 @router.post("/{order_id}/erp-status", response_model=OrderOut, responses=problems(400, 404))
-def erp_status(api: ApiContext, order_id: OrderId, body: ErpStatusIn) -> OrderOut:
+def report_erp_status(api: ApiContext, order_id: OrderId, body: ErpStatusIn) -> OrderOut:
     """The ERP reports that it imported the order, or failed to (with a message saying why)."""
     with api.writing() as session:
         order = get_order(session, api.tenant_id, order_id)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session, selectinload
 
+from wholesync.hub import orders as hub_orders
 from wholesync.hub.models import ErpStatus, Order, OrderOrigin, OrderStatus
 from wholesync.hub.order_entry import (
     LineRef,
@@ -16,7 +17,7 @@ from wholesync.hub.order_entry import (
     find_customer,
     resolve_lines,
 )
-from wholesync.hub.orders import create_order, get_order, link_customer, mark_edited, set_lines
+from wholesync.hub.orders import get_order, link_customer, mark_edited, set_lines
 
 from .access import ApiContext
 from .errors import problems
@@ -26,6 +27,7 @@ from .paging import LINK_HEADER, Paging
 from .types import MAX_ID, SearchText, Since, query_id
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+LOCATION = {"Location": {"description": "The new order's URL.", "schema": {"type": "string"}}}
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's hub id.")]
 
 
@@ -70,14 +72,16 @@ def read_order(api: ApiContext, order_id: OrderId) -> OrderOut:
     "",
     status_code=201,
     response_model=OrderOut,
-    responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}, **problems(400)},
+    responses={201: {"headers": LOCATION}, **problems(400)},
 )
-def create(api: ApiContext, body: OrderCreate, request: Request, response: Response) -> OrderOut:
+def create_order(
+    api: ApiContext, body: OrderCreate, request: Request, response: Response
+) -> OrderOut:
     """Create a draft order. Lines name variants by ``upc`` or ``variant_id``; the customer
     is a hub customer (``customer_id`` or ``customer_code``) or a ``new_customer`` to link
     later."""
     with api.writing() as session:
-        order = create_order(session, api.tenant_id, currency=body.currency)
+        order = hub_orders.create_order(session, api.tenant_id, currency=body.currency)
         _apply(session, api.tenant_id, order, body)
         session.flush()
         created = OrderOut.of(order)
@@ -86,7 +90,7 @@ def create(api: ApiContext, body: OrderCreate, request: Request, response: Respo
 
 
 @router.patch("/{order_id}", response_model=OrderOut, responses=problems(400, 404, 409))
-def edit(api: ApiContext, order_id: OrderId, body: OrderPatch) -> OrderOut:
+def edit_order(api: ApiContext, order_id: OrderId, body: OrderPatch) -> OrderOut:
     """Change the given fields. An order past draft must stay complete; an exported order
     is flagged ``modified_after_export`` and is not sent again unless re-exported."""
     with api.writing() as session:
