@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import selectinload
 
@@ -15,12 +15,11 @@ from wholesync.hub.models import Product, ProductStatus, Variant
 from .access import ApiContext
 from .errors import problems
 from .filters import where_contains, where_equal, where_since
-from .paging import LINK_HEADER, Page, Paging
-from .types import MAX_ID, NO_NUL, SearchText, Since, query_id
+from .paging import LISTED, Page, Paging
+from .types import MAX_ID, SearchText, Since, query_id, query_text
 
 router = APIRouter(tags=["catalog"])
-Key = Annotated[str | None, Query(min_length=1, max_length=255, pattern=NO_NUL)]
-LISTED = {200: {"headers": LINK_HEADER}, **problems(400)}
+Key = Annotated[str | None, query_text(255)]
 
 
 class VariantOut(BaseModel):

@@ -16,12 +16,11 @@ from .access import ApiContext
 from .errors import problems
 from .filters import where_contains, where_equal, where_since
 from .order_models import Address
-from .paging import LINK_HEADER, Page, Paging
-from .types import MAX_ID, NO_NUL, SearchText, Since, query_id
+from .paging import LISTED, Page, Paging
+from .types import MAX_ID, SearchText, Since, query_id, query_text
 
 router = APIRouter(tags=["customers"])
-Exact = Annotated[str | None, Query(min_length=1, max_length=320, pattern=NO_NUL)]
-LISTED = {200: {"headers": LINK_HEADER}, **problems(400)}
+Exact = Annotated[str | None, query_text(320)]
 
 
 class AddressOut(Address):

@@ -14,9 +14,8 @@ from wholesync.hub.erp import backlog
 from wholesync.hub.models import ErpStatus, Order
 
 from .access import ApiContext
-from .errors import problems
 from .order_models import OrderOut, OrderPage
-from .paging import LINK_HEADER, Paging
+from .paging import LISTED, Paging
 
 router = APIRouter(prefix="/erp", tags=["erp"])
 
@@ -26,9 +25,7 @@ class Backlog(OrderPage):
     rejected: int = Field(description="Orders the ERP failed to import.")
 
 
-@router.get(
-    "/backlog", response_model=Backlog, responses={200: {"headers": LINK_HEADER}, **problems(400)}
-)
+@router.get("/backlog", response_model=Backlog, responses=LISTED)
 def erp_backlog(
     api: ApiContext,
     paging: Paging,

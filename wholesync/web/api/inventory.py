@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import contains_eager
 
@@ -14,12 +14,11 @@ from wholesync.hub.models import Bucket, InventoryLevel, Variant, Warehouse
 from .access import ApiContext
 from .errors import problems
 from .filters import where_equal, where_since
-from .paging import LINK_HEADER, Page, Paging
-from .types import MAX_ID, NO_NUL, Since, query_id
+from .paging import LISTED, Page, Paging
+from .types import MAX_ID, Since, query_id, query_text
 
 router = APIRouter(tags=["inventory"])
-Code = Annotated[str | None, Query(min_length=1, max_length=255, pattern=NO_NUL)]
-LISTED = {200: {"headers": LINK_HEADER}, **problems(400)}
+Code = Annotated[str | None, query_text(255)]
 
 
 class WarehouseOut(BaseModel):

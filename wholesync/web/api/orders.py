@@ -23,7 +23,7 @@ from .access import ApiContext
 from .errors import problems
 from .filters import where_contains, where_equal, where_since
 from .order_models import OrderCreate, OrderFields, OrderOut, OrderPage, OrderPatch
-from .paging import LINK_HEADER, Paging
+from .paging import LISTED, Paging
 from .types import MAX_ID, SearchText, Since, query_id
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -34,7 +34,7 @@ OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's hub id."
 @router.get(
     "",
     response_model=OrderPage,
-    responses={200: {"headers": LINK_HEADER}, **problems(400)},
+    responses=LISTED,
 )
 def list_orders(
     api: ApiContext,

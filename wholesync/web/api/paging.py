@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .access import Api
-from .errors import INVALID_CURSOR, ApiError
+from .errors import INVALID_CURSOR, ApiError, problems
 from .types import MAX_ID
 
 MAX_LIMIT = 200
@@ -40,6 +40,8 @@ LINK_HEADER = {
         "schema": {"type": "string"},
     }
 }
+# The responses of a list route, for its OpenAPI declaration.
+LISTED = {200: {"headers": LINK_HEADER}, **problems(400)}
 
 
 class Page(BaseModel, Generic[Item]):

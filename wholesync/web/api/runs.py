@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -14,12 +14,12 @@ from wholesync.hub.models import SyncAction, SyncRecord, SyncRun
 from .access import ApiContext
 from .errors import problems
 from .filters import where_equal, where_since
-from .paging import LINK_HEADER, Page, Paging
-from .types import MAX_ID, NO_NUL, Since
+from .paging import LINK_HEADER, LISTED, Page, Paging
+from .types import MAX_ID, Since, query_text
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="The run's id.")]
-Name = Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)]
+Name = Annotated[str | None, query_text(64)]
 # Records shown inline with a run; the rest are paged under /runs/{id}/records.
 INLINE_RECORDS = 50
 
@@ -68,7 +68,7 @@ class RecordPage(Page[RecordOut]):
     pass
 
 
-@router.get("", response_model=RunPage, responses={200: {"headers": LINK_HEADER}, **problems(400)})
+@router.get("", response_model=RunPage, responses=LISTED)
 def list_runs(
     api: ApiContext,
     paging: Paging,

@@ -47,10 +47,12 @@ def query_id(description: str) -> Any:
     return Query(ge=1, le=MAX_ID, description=description)
 
 
-SearchText = Annotated[
-    str | None,
-    Query(min_length=1, max_length=100, pattern=NO_NUL, description="Text to look for."),
-]
+def query_text(max_length: int, description: str | None = None) -> Any:
+    """A query parameter matched against a text column of ``max_length``."""
+    return Query(min_length=1, max_length=max_length, pattern=NO_NUL, description=description)
+
+
+SearchText = Annotated[str | None, query_text(100, "Text to look for.")]
 Since = Annotated[
     UtcDatetime | None,
     Query(description="Only rows changed at or after this time (ISO 8601; UTC if no offset)."),
