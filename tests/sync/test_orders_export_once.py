@@ -149,3 +149,16 @@ def test_pending_orders_export_when_the_tenant_says_so(orders: Orders) -> None:
     assert orders.export().counts["created"] == 1
     order: Order = orders.order(pending)
     assert order.status == "processed" and order.export_key is not None
+
+
+def test_an_attempt_made_as_an_order_is_found_after_switching_to_drafts(orders: Orders) -> None:
+    order_id, key = one_stocked_order(orders)
+    with pytest.raises(Crash):
+        orders.export(transport=AroundCreate(after=crash))
+    orders.harness.set("orders.export_as", "draft_order")
+    result = orders.export()
+    assert (result.counts["created"], result.counts["unchanged"]) == (0, 1)
+    order = orders.order(order_id)
+    assert (order.status, order.shopify_kind) == ("processed", "order")
+    drafts = orders.graphql("exported_drafts", {"query": f'tag:"{key}"'})["draftOrders"]["nodes"]
+    assert drafts == [] and len(orders.shopify_orders(key)) == 1

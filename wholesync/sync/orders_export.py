@@ -180,6 +180,14 @@ class Exporter:
         self.writer.commit()
         drafts = self.settings.orders.export_as == "draft_order"
         exported = find_exported(self.client, [o.export_key or "" for o in orders], drafts=drafts)
+        # An earlier attempt may have been made as the other kind (export_as changed since).
+        retried = [
+            o.export_key
+            for o in orders
+            if o.export_key and o.export_attempted_at and o.export_key not in exported
+        ]
+        if retried:
+            exported.update(find_exported(self.client, retried, drafts=not drafts))
         now = self.clock()
         ready: list[Order] = []
         deferred: list[Deferred] = []
