@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.web.api.conftest import SHIP_TO, Hub, new_order, problem
 from wholesync.hub.models import Order
+from wholesync.hub.models import Tenant as TenantRow
 from wholesync.hub.models.types import utcnow
 from wholesync.hub.orders import export_succeeded
 from wholesync.runtime.models import Job
@@ -210,3 +211,12 @@ def test_shipping_address_given_whole_is_kept(client: httpx.Client) -> None:
     kept = order["shipping_address"]
     assert {name: value for name, value in kept.items() if value is not None} == address
     assert set(kept) >= {"address1", "address2", "city", "country_code", "zip", "phone"}
+
+
+def test_broken_tenant_settings_are_a_503_that_names_them(hub: Hub, client: httpx.Client) -> None:
+    order = new_order(client, customer_id=hub.acme.ids["customer"])
+    with hub.runtime.sessions.begin() as session:
+        session.get_one(TenantRow, hub.acme.id).settings = {"upc_key": "colour"}
+    body = problem(move(client, order["id"], "pending"), 503, "INVALID_SETTING")
+    assert "wholesync tenants set" in body["detail"]
+    assert client.get(f"/orders/{order['id']}").json()["status"] == "draft"

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from wholesync.hub import apikeys, orders
 from wholesync.hub.errors import HubError
+from wholesync.sync.tenants import TenantError
 from wholesync.web.problems import problem, unexpected
 
 INVALID_CURSOR = "INVALID_CURSOR"
@@ -77,6 +78,7 @@ def install(app: FastAPI) -> None:
     """Answer every error of ``app`` with problem+json."""
     app.add_exception_handler(HubError, _hub_error)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(TenantError, _tenant_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
@@ -92,6 +94,12 @@ async def _hub_error(_request: Request, exc: Exception) -> Response:
 async def _api_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return problem(exc.status, exc.code, exc.detail)
+
+
+async def _tenant_error(_request: Request, exc: Exception) -> Response:
+    # The tenant's stored setup is broken: nothing the caller can fix, so not a 4xx.
+    assert isinstance(exc, TenantError)
+    return problem(503, exc.code, f"{exc.message} Until then, ask the operator of Wholesync.")
 
 
 async def _invalid(_request: Request, exc: Exception) -> Response:
