@@ -6,7 +6,15 @@ import json
 import sys
 from pathlib import Path
 
-from bench import change_latency, import_bulk, incremental_sync, reconcile, seeding, webhook_intake
+from bench import (
+    change_latency,
+    import_bulk,
+    incremental_sync,
+    order_export,
+    reconcile,
+    seeding,
+    webhook_intake,
+)
 
 RESULTS = Path(__file__).parent / "results"
 BENCHMARKS = {
@@ -16,6 +24,7 @@ BENCHMARKS = {
     "reconcile": reconcile.run,
     "change_latency": change_latency.run,
     "webhook_intake": webhook_intake.run,
+    "order_export": order_export.run,
 }
 
 
