@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from tests.web.api.conftest import SHIP_TO, Hub, new_order, problem
-from wholesync.hub.models import Order
+from wholesync.hub.models import Customer, Order
 from wholesync.hub.models import Tenant as TenantRow
 from wholesync.hub.models.types import utcnow
 from wholesync.hub.orders import export_succeeded
@@ -220,3 +220,25 @@ def test_broken_tenant_settings_are_a_503_that_names_them(hub: Hub, client: http
     body = problem(move(client, order["id"], "pending"), 503, "INVALID_SETTING")
     assert "wholesync tenants set" in body["detail"]
     assert client.get(f"/orders/{order['id']}").json()["status"] == "draft"
+
+
+def test_a_buyer_orders_for_its_own_customer(hub: Hub, client: httpx.Client) -> None:
+    with hub.runtime.sessions.begin() as session:
+        second = Customer(tenant_id=hub.acme.id, customer_code="C2", company="Second")
+        session.add(second)
+        session.flush()
+        second_id = second.id
+    by_buyer = new_order(client, buyer_id=hub.acme.ids["buyer"])
+    assert by_buyer["customer_id"] == hub.acme.ids["customer"]  # the buyer's customer
+    assert by_buyer["shipping_address"]["address2"] == "Suite 4"
+    moved = client.patch(f"/orders/{by_buyer['id']}", json={"customer_id": second_id})
+    problem(moved, 422, "BUYER_MISMATCH")
+    problem(
+        client.post("/orders", json={"customer_id": second_id, "buyer_id": hub.acme.ids["buyer"]}),
+        422,
+        "BUYER_MISMATCH",
+    )
+    unlinked = client.patch(
+        f"/orders/{by_buyer['id']}", json={"buyer_id": None, "customer_id": second_id}
+    )
+    assert (unlinked.json()["customer_id"], unlinked.json()["buyer_id"]) == (second_id, None)
