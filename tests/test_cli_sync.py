@@ -85,7 +85,7 @@ def test_sync_all_json_prints_one_object_per_flow(cli: CliRunner) -> None:
     result = sync(cli, "all", "--json")
     assert result.exit_code == 0, result.output
     runs = objects(result)
-    assert [r["flow"] for r in runs] == ["products", "customers", "inventory"]
+    assert [r["flow"] for r in runs] == ["products", "customers", "inventory", "orders_import"]
     for run in runs:
         assert set(run) == RUN_KEYS, run
         assert set(counts(run)) == COUNT_KEYS
@@ -138,7 +138,11 @@ def test_flows_the_settings_turn_off_do_not_run(cli: CliRunner) -> None:
     assert "FLOW_DISABLED" in refused.output and "stock master" in refused.output
     everything = sync(cli, "all", "--json")
     assert everything.exit_code == 0, everything.output
-    assert [r["flow"] for r in objects(everything)] == ["products", "customers"]
+    assert [r["flow"] for r in objects(everything)] == [
+        "products",
+        "customers",
+        "orders_import",
+    ]
 
 
 def test_client_credentials_tenant_syncs(
@@ -202,7 +206,7 @@ def test_a_flow_a_worker_is_running_is_refused_and_the_others_run(
     engine.dispose()
     assert result.exit_code == 1
     assert "FLOW_BUSY" in result.stderr and "customers" in result.stderr
-    assert [r["flow"] for r in objects(result)] == ["products", "inventory"]
+    assert [r["flow"] for r in objects(result)] == ["products", "inventory", "orders_import"]
     assert preview.exit_code == 0, preview.output  # a dry run writes nothing: no lease needed
     again = cli.invoke(app, ["sync", "customers", "--tenant", "brand"])
     assert again.exit_code == 0, again.output
