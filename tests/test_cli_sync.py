@@ -9,10 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from wholesync.cli import app
+from wholesync.hub import orders
 from wholesync.hub.db import init_db, session_factory
+from wholesync.hub.models import Customer, Variant
 from wholesync.runtime.leases import LeaseManager
 from wholesync.simulator.server import RunningSimulator
 from wholesync.sync.tenants import get_tenant
@@ -27,6 +30,7 @@ RUN_KEYS = {
     "api_cost",
     "duration_s",
 }
+ADDRESS = {"address1": "1 Main Street", "city": "Toronto", "country_code": "CA", "zip": "M5V 2T6"}
 COUNT_KEYS = {"created", "updated", "unchanged", "archived", "rejected"}
 _shops = itertools.count(1)
 
@@ -221,3 +225,35 @@ def test_sync_runs_the_order_export_by_name(cli: CliRunner) -> None:
     unknown = sync(cli, "order_export")
     assert unknown.exit_code == 2
     assert "UNKNOWN_FLOW" in unknown.output and "orders_export" in unknown.output
+
+
+def test_a_slow_export_from_the_command_line_writes_while_its_lease_is_renewed(
+    cli: CliRunner, simulator: RunningSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 1 s lease is renewed every 0.25 s by another thread, while every Shopify call of the
+    # export takes 0.2 s: on SQLite the run's writes must wait for those commits, not fail.
+    monkeypatch.setenv("WHOLESYNC_LEASE_TTL_SECONDS", "1")
+    for flow in ("products", "customers"):
+        assert sync(cli, flow).exit_code == 0
+    engine = init_db(f"sqlite:///{tmp_path / 'cli.db'}")
+    with session_factory(engine).begin() as session:
+        tenant = get_tenant(session, "brand")
+        customer = session.scalars(select(Customer).order_by(Customer.id)).first()
+        variant = session.scalars(select(Variant).order_by(Variant.id)).first()
+        assert customer is not None and variant is not None
+        tenant.settings = {**tenant.settings, "orders": {"bypass_stock_check": True}}
+        shop = tenant.shop_domain.removesuffix(".myshopify.com")
+        for _ in range(4):
+            order = orders.create_order(
+                session, tenant.id, customer_id=customer.id, shipping_address=ADDRESS
+            )
+            orders.set_lines(order, [orders.LineInput(1, None, variant=variant)])
+            for status in ("pending", "approved"):
+                orders.transition(order, status, exportable={"approved"})
+    engine.dispose()
+    faults = httpx.put(f"{simulator.url}/__sim/shops/{shop}/faults", json={"latency": 0.2})
+    assert faults.status_code < 300, faults.text
+    result = sync(cli, "orders_export", "--json")
+    assert result.exit_code == 0, result.output
+    (run,) = objects(result)
+    assert run["status"] == "succeeded" and counts(run)["created"] == 4, run

@@ -63,6 +63,15 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def writer_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that reads, then writes, while other threads write too (flow runs).
+
+    On SQLite a reader that turns writer after another commit fails at once with "database is
+    locked", so these transactions take the write lock at BEGIN (a no-op on PostgreSQL).
+    """
+    return session_factory(engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}))
+
+
 def init_db(url: str | URL = DEFAULT_DATABASE_URL) -> Engine:
     """Create or migrate the database at ``url`` to the newest schema; return its engine."""
     engine = make_engine(url)

@@ -22,7 +22,7 @@ import huey.consumer
 from huey import crontab
 from huey.storage import RedisStorage
 
-from wholesync.hub.db import SQLITE_BEGIN, check_schema, make_engine, session_factory
+from wholesync.hub.db import check_schema, make_engine, session_factory, writer_sessions
 from wholesync.hub.models import Tenant
 from wholesync.hub.models.types import utcnow
 from wholesync.runtime import jobs
@@ -68,12 +68,7 @@ class Runtime:
         self.engine = make_engine(database_url)
         check_schema(self.engine)
         self.sessions = session_factory(self.engine)
-        # Flow runs read, then write, while other threads write too. On SQLite a reader that
-        # turns writer after another commit fails at once with "database is locked", so their
-        # transactions take the write lock at BEGIN (a no-op on PostgreSQL).
-        self.run_sessions = session_factory(
-            self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-        )
+        self.run_sessions = writer_sessions(self.engine)
         self.huey = make_huey(queue_url, name)
         # With Redis, every worker of every process shares each shop's throttle bucket.
         self._bucket_for = (
