@@ -8,13 +8,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.flows import fetch_by_ids
 from wholesync.sync.map_orders_export import Location, VariantFacts
 from wholesync.sync.map_products import variant_key
-from wholesync.sync.matching import gids_of
 
 # Terms ORed into one search: short enough for Shopify's query length, few enough calls.
 SEARCH_BATCH = 50
@@ -77,14 +74,10 @@ def find_exported(
 
 
 def find_customers(
-    client: ShopifyClient,
-    session: Session,
-    tenant_id: int,
-    customers: Mapping[int, str | None],
+    client: ShopifyClient, customers: Mapping[int, str | None], linked: Mapping[int, str]
 ) -> dict[int, str]:
     """Hub customer id -> Shopify customer GID, for ``customers`` (hub id -> email): by the
-    reference F2 keeps, confirmed to still exist, else by email."""
-    linked = gids_of(session, tenant_id, "customer", customers)
+    reference F2 keeps (``linked``, hub id -> GID), confirmed to still exist, else by email."""
     confirmed = {
         node["id"]
         for node in fetch_by_ids(
@@ -141,15 +134,18 @@ def variant_gid(key: str) -> str | None:
 
 def find_variants(
     client: ShopifyClient,
-    session: Session,
-    tenant_id: int,
     lines: Mapping[str, int | None],
+    linked: Mapping[int, str],
     upc_key: str,
 ) -> dict[str, VariantFacts]:
     """Line key -> the Shopify variant with that key, for ``lines`` (key -> hub variant id):
-    by the reference F1 keeps when the variant still has that key, else by searching it."""
-    refs = gids_of(session, tenant_id, "variant", [i for i in lines.values() if i is not None])
-    by_ref = {key: refs[hub_id] for key, hub_id in lines.items() if hub_id in refs}
+    by the reference F1 keeps (``linked``, hub id -> GID) when the variant still has that
+    key, else by searching it."""
+    by_ref = {
+        key: gid
+        for key, hub_id in lines.items()
+        if hub_id is not None and (gid := linked.get(hub_id)) is not None
+    }
     if upc_key == "variant_id":
         by_ref.update(
             {key: gid for key in lines if key not in by_ref and (gid := variant_gid(key))}

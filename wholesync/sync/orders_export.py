@@ -45,6 +45,7 @@ from wholesync.sync.map_orders_export import (
     order_input,
     stock_shortfall,
 )
+from wholesync.sync.matching import gids_of
 from wholesync.sync.runs import RunRecorder, RunResult
 from wholesync.sync.settings import FlowName, TenantSettings
 from wholesync.sync.tenants import tenant_settings
@@ -52,6 +53,14 @@ from wholesync.sync.tenants import tenant_settings
 FLOW: FlowName = "orders_export"
 BATCH = 50
 SHOPIFY_UNAVAILABLE = "SHOPIFY_UNAVAILABLE"
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Hub id -> linked Shopify GID, of customers and of variants."""
+
+    customers: dict[int, str]
+    variants: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,8 @@ class Exporter:
         for order in orders:
             if order.export_key is None:
                 order.export_key = new_export_key()
+        refs = self._refs(orders)
+        # Ends the transaction: no database lock is held over the Shopify calls that follow.
         self.writer.commit()
         drafts = self.settings.orders.export_as == "draft_order"
         exported = find_exported(self.client, [o.export_key or "" for o in orders], drafts=drafts)
@@ -201,19 +212,26 @@ class Exporter:
             else:
                 ready.append(order)
         if ready:
-            self._export(ready)
+            self._export(ready, refs)
         if self.preview:
             self.session.rollback()
         return deferred
 
-    def _export(self, orders: list[Order]) -> None:
+    def _refs(self, orders: list[Order]) -> Refs:
+        """The Shopify GIDs the hub links to the orders' customers and variants."""
+        customers = [o.customer_id for o in orders if o.customer_id is not None]
+        variants = [line.variant_id for o in orders for line in o.lines if line.variant_id]
+        return Refs(
+            gids_of(self.session, self.tenant.id, "customer", customers),
+            gids_of(self.session, self.tenant.id, "variant", variants),
+        )
+
+    def _export(self, orders: list[Order], refs: Refs) -> None:
         customers = {o.customer.id: o.customer.email for o in orders if o.customer is not None}
         keys = {line_key(line): line.variant_id for o in orders for line in o.lines}
         keys.pop("", None)
-        customer_gids = find_customers(self.client, self.session, self.tenant.id, customers)
-        variants = find_variants(
-            self.client, self.session, self.tenant.id, keys, self.settings.upc_key
-        )
+        customer_gids = find_customers(self.client, customers, refs.customers)
+        variants = find_variants(self.client, keys, refs.variants, self.settings.upc_key)
         location = self.location()
         claimed: dict[tuple[str, str | None], int] = {}
         for order in orders:
