@@ -7,6 +7,7 @@ import pytest
 
 from tests.shopify.conftest import RecordingSleep, Shop, ShopFactory
 from wholesync.shopify import ShopifyClient, StaticToken, UnavailableError
+from wholesync.shopify.retry import status_failure
 from wholesync.simulator.server import free_port
 
 SUBSCRIPTION = {"topic": "PRODUCTS_UPDATE", "subscription": {"uri": "https://example.com/hook"}}
@@ -103,3 +104,12 @@ def test_a_refused_connection_is_retried_even_for_a_mutation() -> None:
     assert not caught.value.outcome_unknown
     assert "ConnectError" in str(caught.value)
     assert len(sleep.calls) == 3 and backoff_ok(sleep.calls)
+
+
+@pytest.mark.parametrize(
+    ("status", "ambiguous"), [(429, False), (503, False), (502, True), (504, True), (500, True)]
+)
+def test_only_a_refusal_lets_a_mutation_go_again(status: int, ambiguous: bool) -> None:
+    """A gateway error may hide a mutation that ran (an order created twice is the cost)."""
+    failure = status_failure(status)
+    assert failure is not None and failure.ambiguous is ambiguous

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import httpx
 
-# Statuses where the request was refused before any work was done.
-SAFE_STATUSES = frozenset({429, 502, 503, 504})
+# Statuses where the request was refused before any work was done. A 502 or 504 comes from a
+# gateway that may have handed the request on: a mutation may have run behind it.
+SAFE_STATUSES = frozenset({429, 503})
 # Errors raised before the request left this machine: even a mutation may be repeated.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
