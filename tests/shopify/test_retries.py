@@ -113,3 +113,17 @@ def test_only_a_refusal_lets_a_mutation_go_again(status: int, ambiguous: bool) -
     """A gateway error may hide a mutation that ran (an order created twice is the cost)."""
     failure = status_failure(status)
     assert failure is not None and failure.ambiguous is ambiguous
+
+
+def test_before_send_is_called_just_before_every_attempt_that_goes_out(shop: Shop) -> None:
+    """The order export stamps its attempt there: refused attempts and waits come before it."""
+    client = shop.client(sleep=RecordingSleep(), max_retries=40)
+    shop.faults(error_rate=0.5)
+    sent: list[int] = []
+    for n in range(5):
+        variables = {"topic": "PRODUCTS_UPDATE", "subscription": {"uri": f"https://e.com/{n}"}}
+        client.execute(
+            "webhook_subscription_create", variables, before_send=lambda: sent.append(client.calls)
+        )
+    assert client.retries > 0
+    assert sent == list(range(client.calls))

@@ -99,6 +99,7 @@ class ShopifyClient:
         variables: Mapping[str, Any] | None = None,
         *,
         idempotent: bool | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
         """Run the document ``operations/<operation>.graphql`` and return its ``data``.
 
@@ -106,10 +107,14 @@ class ShopifyClient:
         ``errors.raise_user_errors`` to turn them into an exception. A mutation is not sent
         again after a failure that leaves its outcome unknown (a dropped connection after the
         request went out) unless ``idempotent=True`` says repeating it is harmless.
+        ``before_send`` is called just before each attempt goes out (after any throttle wait),
+        so a caller can record when a mutation may last have reached Shopify.
         """
         document = operations.load(operation) if isinstance(operation, str) else operation
         safe = (not document.is_mutation) if idempotent is None else idempotent
-        payload = self._request(document.name, document.text, dict(variables or {}), safe)
+        payload = self._request(
+            document.name, document.text, dict(variables or {}), safe, before_send
+        )
         data = payload.get("data")
         if not isinstance(data, dict):
             raise InvalidQueryError(
@@ -145,7 +150,12 @@ class ShopifyClient:
     # The request loop.
 
     def _request(
-        self, name: str, text: str, variables: dict[str, Any], safe: bool
+        self,
+        name: str,
+        text: str,
+        variables: dict[str, Any],
+        safe: bool,
+        before_send: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
         body = orjson.dumps({"query": text, "variables": variables})
         key = CostThrottle.key(name, variables)
@@ -163,6 +173,8 @@ class ShopifyClient:
                 continue
             ticket = self.throttle.acquire(key)
             try:
+                if before_send is not None:
+                    before_send()
                 response = self.http.post(
                     self.endpoint,
                     content=body,
@@ -172,6 +184,9 @@ class ShopifyClient:
                 self.throttle.cancel(ticket)
                 failures = self._back_off(failures, transport_failure(exc), name, safe)
                 continue
+            except BaseException:
+                self.throttle.cancel(ticket)
+                raise
             self.calls += 1
             if response.status_code == 401:
                 self.throttle.cancel(ticket)

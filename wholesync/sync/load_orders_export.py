@@ -119,18 +119,27 @@ class Writer:
 
     def create(self, order: Order, variables: Mapping[str, Any]) -> bool:
         """Send the create; the order ends processed or failed. Whether it was created."""
-        order.export_attempted_at = self.clock()
-        self.commit()
+
+        def attempting() -> None:
+            # Stamped before every attempt that goes out, after any throttle wait or refused
+            # attempt: the search-lag allowance of a later run counts from the last one.
+            order.export_attempted_at = self.clock()
+            self.commit()
+
         draft = self.settings.orders.export_as == "draft_order"
         try:
             if draft:
-                data = self.client.execute("draft_order_create", {"input": dict(variables)})
+                data = self.client.execute(
+                    "draft_order_create", {"input": dict(variables)}, before_send=attempting
+                )
                 payload = data.get("draftOrderCreate") or {}
                 made = payload.get("draftOrder")
             else:
                 options = order_options(self.settings)
                 data = self.client.execute(
-                    "order_create", {"order": dict(variables), "options": options}
+                    "order_create",
+                    {"order": dict(variables), "options": options},
+                    before_send=attempting,
                 )
                 payload = data.get("orderCreate") or {}
                 made = payload.get("order")
