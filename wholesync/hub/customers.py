@@ -12,6 +12,22 @@ from .models import Address, AddressKind, Customer
 from .models.types import utcnow
 from .query import chunked
 
+# An address's fields, as Address columns and as the keys of an order's address.
+ADDRESS_FIELDS = (
+    "company",
+    "first_name",
+    "last_name",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "province_code",
+    "country",
+    "country_code",
+    "zip",
+    "phone",
+)
+
 
 def customer_by_code(session: Session, tenant_id: int, code: str) -> Customer | None:
     return session.scalar(Customer.for_tenant(tenant_id).where(Customer.customer_code == code))

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .customers import customer_by_code, default_address
+from .customers import ADDRESS_FIELDS, customer_by_code, default_address
 from .models import AddressKind, Buyer, Customer, Order, Variant
-from .orders import ADDRESS_FIELDS, LineInput, OrderError
+from .orders import LineInput, OrderError
 
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 BUYER_NOT_FOUND = "BUYER_NOT_FOUND"

@@ -46,20 +46,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Statuses a person may ask for; processed and failed are the export's to set.
 REQUESTABLE = frozenset({S.DRAFT, S.PENDING, S.IN_REVIEW, S.APPROVED, S.CANCELLED})
 ADDRESS_REQUIRED = ("address1", "city", "country_code")
-ADDRESS_FIELDS = (
-    "company",
-    "first_name",
-    "last_name",
-    "address1",
-    "address2",
-    "city",
-    "province",
-    "province_code",
-    "country",
-    "country_code",
-    "zip",
-    "phone",
-)
 
 
 class OrderError(HubError):

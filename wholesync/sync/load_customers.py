@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from wholesync.hub.customers import ADDRESS_FIELDS
 from wholesync.hub.models.types import utcnow
 from wholesync.sync import errors
 from wholesync.sync.bulk_write import insert_returning_ids, insert_rows
@@ -40,22 +41,7 @@ CUSTOMER_COLUMNS = (
     "active",
     "custom_fields",
 )
-ADDRESS_COLUMNS = (
-    "kind",
-    "is_default",
-    "company",
-    "first_name",
-    "last_name",
-    "address1",
-    "address2",
-    "city",
-    "province",
-    "province_code",
-    "country",
-    "country_code",
-    "zip",
-    "phone",
-)
+ADDRESS_COLUMNS = ("kind", "is_default", *ADDRESS_FIELDS)
 BUYER_COLUMNS = ("code", "first_name", "last_name", "email")
 
 

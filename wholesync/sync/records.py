@@ -176,7 +176,7 @@ class OrderRecord:
     po_number: str | None
     currency: str
     note: str | None
-    # MailingAddress fields in the hub's snake_case keys (see hub.orders.ADDRESS_FIELDS).
+    # MailingAddress fields in the hub's snake_case keys (see hub.customers.ADDRESS_FIELDS).
     shipping_address: Mapping[str, str | None] | None
     billing_address: Mapping[str, str | None] | None
     customer: OrderCustomerRecord | None

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from wholesync.hub.customers import ADDRESS_FIELDS
 from wholesync.hub.models import ErpStatus, Order, OrderLine, OrderOrigin, OrderStatus
-from wholesync.hub.orders import ADDRESS_FIELDS
 
 from .paging import Page
 from .types import Currency, Email, Id, LongText, Text16, Text32, Text64, Text100, Text255
