@@ -251,12 +251,7 @@ def reexport(
     failed order (nothing in Shopify) simply becomes exportable again with its key kept,
     since an attempt that failed midway may yet show up in Shopify's search.
     """
-    if order.origin != OrderOrigin.HUB:
-        raise OrderError(
-            INVALID_TRANSITION,
-            f"Order {order.number} came from Shopify; it is not exported.",
-            "Only wholesale orders taken in the hub are exported.",
-        )
+    _refuse_imported(order, INVALID_TRANSITION)
     if order.status == S.FAILED:
         order.status = S.APPROVED
         order.error_code = order.error_message = None
@@ -295,12 +290,7 @@ def reexport(
 def prepare_export(order: Order, *, exportable: Collection[str]) -> None:
     """Make sure ``order`` is to be exported now ("export now"): in an exportable status with
     its key, or failed and retried with its key kept. Otherwise say what to do instead."""
-    if order.origin != OrderOrigin.HUB:
-        raise OrderError(
-            NOT_EXPORTABLE,
-            f"Order {order.number} came from Shopify; it is not exported.",
-            "Only wholesale orders taken in the hub are exported.",
-        )
+    _refuse_imported(order, NOT_EXPORTABLE)
     if order.status == S.PROCESSED:
         raise OrderError(
             ALREADY_EXPORTED,
@@ -320,6 +310,15 @@ def prepare_export(order: Order, *, exportable: Collection[str]) -> None:
         )
     if order.export_key is None:
         order.export_key = new_export_key()
+
+
+def _refuse_imported(order: Order, code: str) -> None:
+    if order.origin != OrderOrigin.HUB:
+        raise OrderError(
+            code,
+            f"Order {order.number} came from Shopify; it is not exported.",
+            "Only wholesale orders taken in the hub are exported.",
+        )
 
 
 def _refuse_closed(order: Order) -> None:
