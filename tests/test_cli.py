@@ -77,7 +77,7 @@ def test_simulator_command_serves_a_seeded_shop(tmp_path: Path) -> None:
         process.wait(timeout=20)
 
 
-def test_demo_syncs_the_store_then_the_merchant_edit(tmp_path: Path) -> None:
+def test_demo_syncs_the_store_then_the_merchant_edit_then_exports_orders(tmp_path: Path) -> None:
     result = subprocess.run(
         [*WHOLESYNC, "demo", "--once"],
         capture_output=True,
@@ -96,3 +96,7 @@ def test_demo_syncs_the_store_then_the_merchant_edit(tmp_path: Path) -> None:
     first, second = ([cell.strip() for cell in line.split("│")] for line in summaries)
     assert first[3] != "0", "the first sync creates the tagged products"
     assert second[6] == "1", "the untagged product is archived by the second sync"
+    exported = [line for line in result.stdout.splitlines() if "│ PO-DEMO-" in line]
+    assert len(exported) == 5, result.stdout
+    assert sum("processed" in line and "#10" in line for line in exported) == 4
+    assert "failed" in exported[-1] and "INSUFFICIENT_INVENTORY" in exported[-1]

@@ -217,24 +217,26 @@ def test_a_customer_to_create_has_email_names_company_address_and_tags() -> None
 
 
 def test_a_missing_variant_is_named_by_its_key() -> None:
-    problem = missing_variants(make_order(), {"SKU-1": VARIANTS["SKU-1"]}, "sku")
+    problem = missing_variants(make_order(), {"SKU-1": VARIANTS["SKU-1"]}, "sku", "acme")
     assert problem is not None and problem.code == "VARIANT_NOT_FOUND"
     assert "SKU 'SKU-2'" in problem.message
-    barcode = missing_variants(make_order(), {}, "barcode")
+    assert "wholesync tenants set acme upc_key" in problem.message
+    barcode = missing_variants(make_order(), {}, "barcode", "acme")
     assert barcode is not None and "barcode 'SKU-1'" in barcode.message
-    assert missing_variants(make_order(), VARIANTS, "sku") is None
+    assert missing_variants(make_order(), VARIANTS, "sku", "acme") is None
 
 
 def test_stock_is_checked_at_the_location_or_over_all_locations() -> None:
     order = make_order()
-    at_shop = stock_shortfall(order, VARIANTS, Location(SHOP, "Shop"), {})
+    at_shop = stock_shortfall(order, VARIANTS, Location(SHOP, "Shop"), {}, "acme")
     assert at_shop is not None and at_shop.code == "INSUFFICIENT_INVENTORY"
     assert at_shop.message.startswith("Only 2 of 'SKU-1' are available at location 'Shop'")
     assert "3 are ordered" in at_shop.message
-    assert stock_shortfall(order, VARIANTS, Location(WAREHOUSE, "Warehouse"), {}) is None
-    assert stock_shortfall(order, VARIANTS, None, {}) is None  # 6 over both locations
+    assert "wholesync tenants set acme orders.bypass_stock_check true" in at_shop.message
+    assert stock_shortfall(order, VARIANTS, Location(WAREHOUSE, "Warehouse"), {}, "acme") is None
+    assert stock_shortfall(order, VARIANTS, None, {}, "acme") is None  # 6 over both locations
     taken: dict[tuple[str, str | None], int] = {("gid://shopify/ProductVariant/11", None): 4}
-    summed = stock_shortfall(order, VARIANTS, None, taken)
+    summed = stock_shortfall(order, VARIANTS, None, taken, "acme")
     assert (
         summed is not None and "Only 2 of 'SKU-1' are available at all locations" in summed.message
     )

@@ -1,7 +1,8 @@
 """``wholesync demo``: the product end to end against the bundled Shopify simulator.
 
 It seeds a simulated store, brings its catalog, customers and stock into a demo hub, then acts
-as the merchant (untags a product, changes stock) and syncs again, so every step shows a run.
+as the merchant (untags a product) and syncs again, so every step shows a run. Last, it takes
+a few wholesale orders in the hub and exports them to the store.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 
 from wholesync.commands.common import console, session_scope
 from wholesync.commands.database import init
+from wholesync.commands.demo_orders import show_orders, take_orders
 from wholesync.commands.sync import ALL, sync
 from wholesync.simulator.control import ShopSpec, create_shop
 from wholesync.simulator.server import RunningSimulator, start_in_thread
@@ -76,6 +78,13 @@ def _walkthrough(running: RunningSimulator) -> None:
     product = _merchant_untags_a_product(running)
     console.rule(f"The merchant removed the sync tag from {product!r}; incremental sync")
     _sync(full=False)
+    console.rule("Wholesale orders: taken and approved in the hub, exported to Shopify")
+    with session_scope() as sessions:
+        with sessions.begin() as session:
+            taken = take_orders(session, "demo")
+        _sync(target="orders_export", full=False)
+        with sessions() as session:
+            show_orders(session, taken)
 
 
 def _merchant_untags_a_product(running: RunningSimulator) -> str:
@@ -88,9 +97,9 @@ def _merchant_untags_a_product(running: RunningSimulator) -> str:
     return title
 
 
-def _sync(*, full: bool) -> None:
+def _sync(*, full: bool, target: str = ALL) -> None:
     try:
-        sync(ALL, tenant="demo", full=full, preview=False, json=False)
+        sync(target, tenant="demo", full=full, preview=False, json=False)
     except typer.Exit as exit_:
         if exit_.exit_code:
             raise

@@ -291,7 +291,9 @@ def customer_input(customer: Customer, settings: TenantSettings) -> dict[str, An
     )
 
 
-def missing_variants(order: Order, found: Mapping[str, VariantFacts], key: str) -> Problem | None:
+def missing_variants(
+    order: Order, found: Mapping[str, VariantFacts], key: str, tenant: str
+) -> Problem | None:
     """VARIANT_NOT_FOUND naming the first line whose key Shopify does not have."""
     for line in order.lines:
         wanted = line_key(line)
@@ -299,7 +301,7 @@ def missing_variants(order: Order, found: Mapping[str, VariantFacts], key: str) 
             shown = wanted or f"(none on line {line.position}, '{line.title}')"
             return Problem(
                 "VARIANT_NOT_FOUND",
-                render("VARIANT_NOT_FOUND", key_name=KEY_NAMES[key], key=shown),
+                render("VARIANT_NOT_FOUND", key_name=KEY_NAMES[key], key=shown, tenant=tenant),
             )
     return None
 
@@ -309,6 +311,7 @@ def stock_shortfall(
     found: Mapping[str, VariantFacts],
     location: Location | None,
     claimed: Mapping[tuple[str, str | None], int],
+    tenant: str,
 ) -> Problem | None:
     """INSUFFICIENT_INVENTORY for the first key ordered beyond what is available: at the
     fulfillment location when set, else summed over locations. ``claimed`` is what earlier
@@ -337,6 +340,7 @@ def stock_shortfall(
                     available=max(available, 0),
                     requested=requested,
                     location=place,
+                    tenant=tenant,
                 ),
             )
     return None

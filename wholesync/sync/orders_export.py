@@ -268,9 +268,11 @@ class Exporter:
                     sync_tag=self.settings.sync_tag or "any tag",
                 ),
             )
-        problem = problem or missing_variants(order, variants, self.settings.upc_key)
+        problem = problem or missing_variants(
+            order, variants, self.settings.upc_key, self.tenant.name
+        )
         if problem is None and not self.settings.orders.bypass_stock_check:
-            problem = stock_shortfall(order, variants, location, claimed)
+            problem = stock_shortfall(order, variants, location, claimed, self.tenant.name)
         message = None
         if problem is None and create_customer and customer is not None:
             if self.preview:
