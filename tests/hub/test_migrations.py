@@ -43,6 +43,8 @@ TABLES = {
     "products",
     "run_leases",
     "schedule_state",
+    "shipment_lines",
+    "shipments",
     "sync_records",
     "sync_runs",
     "tenants",

@@ -40,7 +40,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.APPROVED: frozenset({S.PENDING, S.PROCESSED, S.FAILED, S.CANCELLED}),
     # A failed export is retried once the data is fixed; processed and failed are set by export.
     S.FAILED: frozenset({S.APPROVED, S.PROCESSED, S.FAILED, S.CANCELLED}),
-    S.PROCESSED: frozenset({S.CANCELLED}),
+    # Shipments posted by the ERP move an exported order on; Shopify owns it from export on.
+    S.PROCESSED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
+    S.SHIPPED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 # Statuses a person may ask for; processed and failed are the export's to set.

@@ -7,6 +7,7 @@ from .catalog import Product, ProductImage, ProductStatus, Variant
 from .customers import Address, AddressKind, Buyer, Customer
 from .inventory import Bucket, InventoryLevel, Warehouse
 from .orders import ErpStatus, Order, OrderLine, OrderOrigin, OrderStatus
+from .shipments import Shipment, ShipmentLine, ShipmentStatus
 from .sync import ExternalRef, SyncAction, SyncRecord, SyncRun
 from .tenancy import AuthMode, Tenant
 
@@ -30,6 +31,9 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductStatus",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
     "SyncAction",
     "SyncRecord",
     "SyncRun",

@@ -35,6 +35,10 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     archived_at: Mapped[datetime | None]
+    # Two-way customers: set when the hub (not a sync from Shopify) changed the customer, and
+    # when that change last reached Shopify; the push sends customers whose change is newer.
+    hub_modified_at: Mapped[datetime | None]
+    pushed_at: Mapped[datetime | None]
 
     addresses: Mapped[list[Address]] = relationship(
         back_populates="customer",

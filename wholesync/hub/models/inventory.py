@@ -44,6 +44,9 @@ class InventoryLevel(IdMixin, TenantMixin, TimestampMixin, Base):
     )
     bucket: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int] = mapped_column(default=0)
+    # When the hub is the stock master: the quantity last set in Shopify, so only levels that
+    # differ from it are pushed (None: never pushed).
+    pushed_quantity: Mapped[int | None]
 
     variant: Mapped[Variant] = relationship()
     warehouse: Mapped[Warehouse] = relationship()

@@ -23,6 +23,8 @@ class OrderStatus(StrEnum):
     APPROVED = "approved"
     PROCESSED = "processed"
     FAILED = "failed"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
     CANCELLED = "cancelled"
 
 
@@ -138,6 +140,8 @@ class OrderLine(IdMixin, TenantMixin, TimestampMixin, Base):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal]
     shopify_line_gid: Mapped[str | None] = mapped_column(String(255))
+    # Units fulfilled in Shopify by shipments posted to the hub.
+    shipped_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
     variant: Mapped[Variant | None] = relationship()
