@@ -57,6 +57,19 @@ CATALOGUE: Mapping[str, str] = {
         "in Shopify first, then use 'set to re-export' to send it again."
     ),
     "ORDER_NOT_EXPORTABLE": "Order {order} is {status}, so it is not exported. {fix}",
+    "ORDER_NOT_EXPORTED": (
+        "Order {order} {why}, so there is no Shopify order to fulfil. Export it first (approve "
+        "it, or POST /orders/ID/export), then post the shipment again."
+    ),
+    "NOTHING_TO_FULFIL": (
+        "Shipment {shipment} cannot be fulfilled: Shopify order {shopify_order} has {detail}. "
+        "Check the order in Shopify (it may have been fulfilled or cancelled there) and post "
+        "a shipment for what remains."
+    ),
+    "SHOPIFY_ORDER_MISMATCH": (
+        "The lines of Shopify order {shopify_order} no longer match hub order {order} "
+        "({detail}). Fulfil this shipment in Shopify by hand."
+    ),
     "SHOPIFY_USER_ERROR": (
         "Shopify refused the change: {detail}. Fix the field it names and run the sync again."
     ),
