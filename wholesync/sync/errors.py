@@ -84,6 +84,28 @@ CATALOGUE: Mapping[str, str] = {
     "INVALID_PAYLOAD": "{detail}",
     "INVALID_SETTING": "Setting '{key}' cannot be {value}: {detail}.",
 }
+# The same codes when Shopify refuses a customer the hub sent (F8): the fix is made in the hub.
+HUB_FIXES: Mapping[str, str] = {
+    "INVALID_EMAIL": (
+        "Shopify refused the email '{email}' of customer '{customer}': {detail}. Correct it in "
+        "the hub (PATCH /api/v1/customers/{customer_id}); the customer is sent again on the "
+        "next run."
+    ),
+    "INVALID_PHONE": (
+        "Shopify refused the phone '{phone}' of customer '{customer}': {detail}. Give it in the "
+        "hub in international format such as +16135550142; the customer is sent again on the "
+        "next run."
+    ),
+    "ADDRESS_INCOMPLETE": (
+        "Shopify refused an address of customer '{customer}': {detail}. Complete or correct it "
+        "in the hub (country and province as codes, e.g. US and NY); the customer is sent again "
+        "on the next run."
+    ),
+    "DUPLICATE_CUSTOMER": (
+        "Another Shopify customer already has the {field} '{value}' of customer '{customer}': "
+        "{detail}. Give this customer its own {field} in the hub, or merge the two in Shopify."
+    ),
+}
 DEFAULTS: Mapping[str, str] = {
     "tenant": "NAME",
     "sync_tag": "wholesync",
@@ -103,7 +125,15 @@ _FORMATTER = string.Formatter()
 
 def render(code: str, /, **params: Any) -> str:
     """The fix-it message for ``code`` with ``params`` filled in; unknown codes render as-is."""
-    template = CATALOGUE.get(code)
+    return _fill(code, CATALOGUE.get(code), params)
+
+
+def render_hub_fix(code: str, /, **params: Any) -> str:
+    """Like :func:`render`, with the fix made in the hub (``HUB_FIXES``) when there is one."""
+    return _fill(code, HUB_FIXES.get(code) or CATALOGUE.get(code), params)
+
+
+def _fill(code: str, template: str | None, params: dict[str, Any]) -> str:
     if template is None:
         return f"{code}: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
     values = _Lenient({**DEFAULTS, **{k: v for k, v in params.items() if v is not None}})
