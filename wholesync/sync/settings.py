@@ -138,6 +138,14 @@ class Orders(_Model):
         return self
 
 
+class Shipments(_Model):
+    notify_customer: bool = Field(
+        False,
+        description="Shopify e-mails the customer when a shipment is fulfilled, unless "
+        "the shipment says otherwise",
+    )
+
+
 class ErpDefaults(_Model):
     """Stamped on each order imported from Shopify, for the ERP that takes it over."""
 
@@ -185,6 +193,7 @@ class TenantSettings(_Model):
     )
     stock_master: Literal["shopify", "hub"] = "shopify"
     orders: Orders = Orders()
+    shipments: Shipments = Shipments()
     erp_defaults: ErpDefaults = ErpDefaults()
     flows: Flows = Flows()
     notifications: Notifications = Notifications()
