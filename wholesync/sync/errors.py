@@ -83,6 +83,24 @@ CATALOGUE: Mapping[str, str] = {
     ),
     "INVALID_PAYLOAD": "{detail}",
     "INVALID_SETTING": "Setting '{key}' cannot be {value}: {detail}.",
+    # F7, stock from the hub to Shopify (WAREHOUSE_NO_LOCATION is WAREHOUSE_UNMAPPED's text
+    # in that direction).
+    "WAREHOUSE_NO_LOCATION": (
+        "Hub warehouse '{warehouse}' ({name}) has no Shopify location: {detail}. Map one "
+        "location to it (wholesync tenants set {tenant} warehouse_map "
+        '\'{{"Location name": "{warehouse}"}}\') or give the warehouse its location\'s name; '
+        "its stock is not pushed until then."
+    ),
+    "NOT_STOCKED_AT_LOCATION": (
+        "'{key}' is not stocked at Shopify location '{location}'. Stock the item at that "
+        "location in Shopify (product > Inventory > locations), or move the hub's stock to a "
+        "warehouse whose location stocks it; it is pushed on the next run."
+    ),
+    "STOCK_CHANGED_IN_SHOPIFY": (
+        "Stock of '{key}' at '{location}' changed in Shopify during each of {attempts} attempts "
+        "to set it to {quantity} (last seen: {current}). Nothing was overwritten; it is pushed "
+        "again on the next run (wholesync sync stock_export --tenant {tenant})."
+    ),
 }
 # The same codes when Shopify refuses a customer the hub sent (F8): the fix is made in the hub.
 HUB_FIXES: Mapping[str, str] = {
