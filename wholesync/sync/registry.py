@@ -11,8 +11,13 @@ from wholesync.sync.inventory import INVENTORY
 from wholesync.sync.orders_export import ORDERS_EXPORT
 from wholesync.sync.orders_import import ORDERS_IMPORT
 from wholesync.sync.products import PRODUCTS
+from wholesync.sync.shipments import SHIPMENTS
 
 FLOW_SPECS: dict[str, FlowSpec] = {
     spec.name: spec for spec in (PRODUCTS, CUSTOMERS, INVENTORY, ORDERS_IMPORT)
 }
-FLOWS: dict[str, Flow] = {**FLOW_SPECS, ORDERS_EXPORT.name: ORDERS_EXPORT}
+FLOWS: dict[str, Flow] = {
+    **FLOW_SPECS,
+    ORDERS_EXPORT.name: ORDERS_EXPORT,
+    SHIPMENTS.name: SHIPMENTS,
+}
