@@ -268,6 +268,8 @@ def runnable(
             active.append(spec)
         elif spec.name == "inventory" and settings.stock_master == "hub":
             skipped.append((spec, "the hub is the stock master (stock_master = hub)"))
+        elif spec.name == "stock_export" and settings.stock_master == "shopify":
+            skipped.append((spec, "Shopify is the stock master (stock_master = shopify)"))
         else:
             skipped.append((spec, f"the flow is disabled (flows.{spec.name}.enabled = false)"))
     return active, skipped

@@ -12,6 +12,7 @@ from wholesync.sync.orders_export import ORDERS_EXPORT
 from wholesync.sync.orders_import import ORDERS_IMPORT
 from wholesync.sync.products import PRODUCTS
 from wholesync.sync.shipments import SHIPMENTS
+from wholesync.sync.stock_export import STOCK_EXPORT
 
 FLOW_SPECS: dict[str, FlowSpec] = {
     spec.name: spec for spec in (PRODUCTS, CUSTOMERS, INVENTORY, ORDERS_IMPORT)
@@ -20,4 +21,5 @@ FLOWS: dict[str, Flow] = {
     **FLOW_SPECS,
     ORDERS_EXPORT.name: ORDERS_EXPORT,
     SHIPMENTS.name: SHIPMENTS,
+    STOCK_EXPORT.name: STOCK_EXPORT,
 }
