@@ -56,7 +56,7 @@ class Order(IdMixin, TenantMixin, TimestampMixin, Base):
 
     number: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(16), default=OrderOrigin.HUB)
-    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.DRAFT)
+    status: Mapped[str] = mapped_column(String(32), default=OrderStatus.DRAFT)
     customer_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
