@@ -273,3 +273,32 @@ def fulfilled(shipment: Shipment, order: Order, gid: str, now: datetime | None =
 def failed(shipment: Shipment, code: str, message: str) -> None:
     shipment.status = Status.FAILED
     shipment.error_code, shipment.error_message = code, message
+
+
+def accept(
+    session: Session, tenant_id: int, order: Order, given: ShipmentInput, notify_default: bool
+) -> tuple[Shipment, bool]:
+    """The shipment ``given`` describes, and whether it is new. A shipment posted before
+    under the same external id is returned as it is (a failed one is set to be sent again)
+    when the post says the same, else SHIPMENT_CONFLICT."""
+    query = Shipment.for_tenant(tenant_id).where(Shipment.external_id == given.external_id)
+    existing = session.scalars(query.options(selectinload(Shipment.lines))).first()
+    if existing is not None:
+        lines = None
+        if given.lines is not None:
+            try:
+                lines = resolve_lines(
+                    order, given.lines, claimed(session, order, besides=existing.id)
+                )
+            except ShipmentError:
+                raise conflict(existing) from None
+        if not matches(existing, order, given, lines):
+            raise conflict(existing)
+        retry(existing)
+        return existing, False
+    check_exported(order)
+    picked = resolve_lines(order, given.lines, claimed(session, order))
+    shipment = new_shipment(tenant_id, order, given, picked, notify_default)
+    session.add(shipment)
+    session.flush()
+    return shipment, True
