@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +48,17 @@ class Settings(BaseSettings):
     )
     shopify_api_version: str = Field("2026-07", pattern=r"^\d{4}-(01|04|07|10)$")
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # E-mail notifications (wholesync/notify): alerts and daily digests go out through SMTP.
+    smtp_host: str | None = Field(None, description="SMTP server; unset, no e-mail is sent")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls (port 587), ssl (implicit TLS, port 465) or none"
+    )
+    smtp_username: str | None = None
+    # A SecretStr: printing the settings shows '**********', never the password.
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(None, description="From address, e.g. sync@brand.example")
+    smtp_timeout_seconds: float = Field(10, gt=0, le=120)
 
 
 @cache
