@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from tests.web.api.conftest import Hub, new_order
-from wholesync.hub.models import Order
+from wholesync.hub.models import Order, Shipment
 from wholesync.hub.models.types import utcnow
 from wholesync.runtime.service import Runtime
 from wholesync.web.api import PREFIX
@@ -43,6 +43,7 @@ class Create:
 
     body: dict[str, Any]
     code: str
+    status: int = 422
 
 
 ROUTES: dict[tuple[str, str], Item | Listing | Create] = {
@@ -69,6 +70,13 @@ ROUTES: dict[tuple[str, str], Item | Listing | Create] = {
     ("GET", "/runs"): Listing("run"),
     ("GET", "/runs/{run_id}"): Item("run"),
     ("GET", "/runs/{run_id}/records"): Item("run"),
+    ("GET", "/shipments"): Listing("shipment"),
+    ("GET", "/shipments/{shipment_id}"): Item("shipment"),
+    ("POST", "/shipments"): Create(
+        {"order_id": "{order}", "external_id": "X-1", "tracking": [{"number": "1Z"}]},
+        "ORDER_NOT_FOUND",
+        404,
+    ),
 }
 
 
@@ -103,6 +111,15 @@ def test_another_tenants_resources_are_not_found(hub: Hub) -> None:
         session.add(imported)
         session.flush()
         ids["shopify_order"] = imported.id
+        shipment = Shipment(
+            tenant_id=hub.acme.id,
+            order_id=imported.id,
+            external_id="ERP-1",
+            tracking=[{"number": "1Z", "url": None}],
+        )
+        session.add(shipment)
+        session.flush()
+        ids["shipment"] = shipment.id
     with hub.client() as acme:
         before = {
             name: acme.get(f"/orders/{ids[name]}").json() for name in ("order", "shopify_order")
@@ -144,7 +161,7 @@ def _check(
             for k, v in case.body.items()
         }
         response = other.request(method, path, json=body)
-        assert response.status_code == 422, (where, response.text)
+        assert response.status_code == case.status, (where, response.text)
         assert response.json()["code"] == case.code, where
 
 

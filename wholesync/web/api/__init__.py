@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from . import catalog, customers, erp, errors, inventory, openapi, order_actions, orders, runs
+from . import (
+    catalog,
+    customers,
+    erp,
+    errors,
+    inventory,
+    openapi,
+    order_actions,
+    orders,
+    runs,
+    shipments,
+)
 
 if TYPE_CHECKING:
     from wholesync.runtime.service import Runtime
@@ -42,7 +53,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     api.state.runtime = runtime
-    for module in (orders, order_actions, erp, catalog, customers, inventory, runs):
+    for module in (orders, order_actions, erp, catalog, customers, inventory, runs, shipments):
         api.include_router(module.router)
     errors.install(api)
     openapi.install(api)

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wholesync.hub import apikeys, orders
+from wholesync.hub import apikeys, orders, shipments
 from wholesync.hub.errors import HubError
 from wholesync.sync.tenants import TenantError
 from wholesync.web.problems import problem, unexpected
@@ -33,6 +33,9 @@ STATUS_OF = {
     orders.ORDER_CLOSED: 409,
     orders.CONFIRMATION_REQUIRED: 409,
     orders.NOT_EXPORTED: 409,
+    shipments.ORDER_NOT_EXPORTED: 409,
+    shipments.SHIPMENT_CONFLICT: 409,
+    shipments.SHIPMENT_NOT_FOUND: 404,
     orders.NOT_EXPORTABLE: 409,
     orders.ALREADY_EXPORTED: 409,
 }
