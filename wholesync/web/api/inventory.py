@@ -1,23 +1,30 @@
-"""``/warehouses`` and ``/inventory``: stock per variant, warehouse and bucket, read-only."""
+"""``/warehouses`` and ``/inventory``: stock per variant, warehouse and bucket; the ERP sets
+stock in bulk with ``PUT /inventory``."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Body, Path
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import contains_eager
 
 from wholesync.hub.models import Bucket, InventoryLevel, Variant, Warehouse
+from wholesync.hub.stock_levels import MAX_ROWS, set_levels
+from wholesync.runtime.jobs import JobError
 
 from .access import ApiContext
-from .errors import problems
+from .errors import ApiError, problems
 from .filters import where_equal, where_since
 from .paging import LISTED, Page, Paging
 from .types import MAX_ID, Since, query_id, query_text
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["inventory"])
+STOCK_FLOW: Final = "stock_export"
+TOO_MANY_ROWS = "TOO_MANY_ROWS"
 Code = Annotated[str | None, query_text(255)]
 
 
@@ -106,3 +113,84 @@ def list_inventory(
     )
     query = where_since(query, InventoryLevel.updated_at, updated_since)
     return paging.page(api, query, InventoryLevel.id, "inventory", LevelPage, LevelOut.of)
+
+
+class RowErrorOut(BaseModel):
+    index: int = Field(description="The row's position in the request, from 0.")
+    code: str
+    message: str = Field(description="What is wrong with the row and how to fix it.")
+
+
+class StockPutOut(BaseModel):
+    applied: int = Field(description="Levels created or changed.")
+    unchanged: int = Field(description="Rows that set the quantity the level already had.")
+    rejected: int
+    errors: list[RowErrorOut]
+    stock_master: Literal["hub", "shopify"]
+    pushed_to_shopify: bool = Field(
+        description="Whether changed ATS levels go to Shopify (flow stock_export)."
+    )
+    detail: str
+
+
+STOCK_EXAMPLE = [
+    {"upc": "HLS100-NAV-M", "warehouse": "MAIN", "quantity": 40},
+    {"variant_id": 12, "warehouse": "MAIN", "quantity": 6, "bucket": "incoming"},
+]
+STOCK_ROWS = Body(
+    description=(
+        f"Up to {MAX_ROWS:,} rows: the variant by `upc` (the tenant's variant key) or "
+        "`variant_id`, `warehouse` (a hub warehouse code), `quantity` (a whole number, 0 or "
+        "more) and optionally `bucket` (`ats`, the default, `incoming` or `prebook`)."
+    ),
+    examples=[STOCK_EXAMPLE],
+)
+
+
+@router.put(
+    "/inventory",
+    response_model=StockPutOut,
+    responses={
+        413: {"description": f"More than {MAX_ROWS:,} rows; split the request."},
+        **problems(503),
+    },
+)
+def put_inventory(api: ApiContext, rows: Annotated[list[Any], STOCK_ROWS]) -> StockPutOut:
+    """Set stock levels in bulk. Each row is checked on its own: the good rows are written
+    together, each bad row comes back in ``errors`` with its index, code and fix. When the
+    hub is the stock master, changed ATS levels are then pushed to Shopify."""
+    if len(rows) > MAX_ROWS:
+        raise ApiError(
+            413,
+            TOO_MANY_ROWS,
+            f"{len(rows):,} rows in one request; send at most {MAX_ROWS:,} per request "
+            "(split the rest into further requests).",
+        )
+    with api.writing() as session:
+        result = set_levels(session, api.tenant_id, rows)
+        settings = api.settings(session)
+    active = settings.flow_active(STOCK_FLOW)
+    if settings.stock_master == "shopify":
+        detail = (
+            "Stored in the hub only: Shopify is the stock master (stock_master = shopify), so "
+            "hub stock is not pushed to Shopify."
+        )
+    elif not active:
+        detail = "Stored; the stock_export flow is disabled (flows.stock_export.enabled)."
+    else:
+        detail = "Stored; changed ATS levels are pushed to Shopify by the stock_export flow."
+    if active and result.applied:
+        try:
+            api.runtime.request_run(api.tenant_id, STOCK_FLOW, trigger="api")
+        except JobError as exc:
+            # The levels stay waiting to be pushed: the scheduled run sends them.
+            log.warning("stock export not requested: %s", exc)
+    return StockPutOut(
+        applied=result.applied,
+        unchanged=result.unchanged,
+        rejected=len(result.errors),
+        errors=[RowErrorOut(index=e.index, code=e.code, message=e.message) for e in result.errors],
+        stock_master=settings.stock_master,
+        pushed_to_shopify=active,
+        detail=detail,
+    )
