@@ -46,7 +46,15 @@ class Create:
     status: int = 422
 
 
-ROUTES: dict[tuple[str, str], Item | Listing | Create] = {
+@dataclass(frozen=True)
+class Bulk:
+    """A bulk write whose rows name another tenant's rows: each row refused, none applied."""
+
+    row: dict[str, Any]
+    code: str
+
+
+ROUTES: dict[tuple[str, str], Item | Listing | Create | Bulk] = {
     ("GET", "/orders"): Listing("order"),
     ("POST", "/orders"): Create({"customer_id": "{customer}"}, "CUSTOMER_NOT_FOUND"),
     ("GET", "/orders/{order_id}"): Item("order"),
@@ -67,6 +75,9 @@ ROUTES: dict[tuple[str, str], Item | Listing | Create] = {
     ("GET", "/warehouses"): Listing("warehouse"),
     ("GET", "/warehouses/{warehouse_id}"): Item("warehouse"),
     ("GET", "/inventory"): Listing("level"),
+    ("PUT", "/inventory"): Bulk(
+        {"variant_id": "{variant}", "warehouse": "MAIN", "quantity": 99}, "UNKNOWN_VARIANT"
+    ),
     ("GET", "/runs"): Listing("run"),
     ("GET", "/runs/{run_id}"): Item("run"),
     ("GET", "/runs/{run_id}/records"): Item("run"),
@@ -140,8 +151,20 @@ def test_another_tenants_resources_are_not_found(hub: Hub) -> None:
                 assert acme.get(url).status_code == 200, url
 
 
+def _named(body: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
+    """``body`` with each ``"{resource}"`` value replaced by that resource's id."""
+    return {
+        k: ids[v.strip("{}")] if isinstance(v, str) and v.startswith("{") else v
+        for k, v in body.items()
+    }
+
+
 def _check(
-    other: httpx.Client, method: str, path: str, case: Item | Listing | Create, ids: dict[str, int]
+    other: httpx.Client,
+    method: str,
+    path: str,
+    case: Item | Listing | Create | Bulk,
+    ids: dict[str, int],
 ) -> None:
     where = f"{method} {path}"
     if isinstance(case, Item):
@@ -155,12 +178,12 @@ def _check(
         assert response.status_code == 200, (where, response.text)
         listed = {item["id"] for item in response.json()["items"]}
         assert ids[case.resource] not in listed, where
+    elif isinstance(case, Bulk):
+        answer = other.request(method, path, json=[_named(case.row, ids)]).json()
+        assert answer["applied"] == 0, (where, answer)
+        assert [error["code"] for error in answer["errors"]] == [case.code], (where, answer)
     else:
-        body = {
-            k: ids[v.strip("{}")] if isinstance(v, str) and v.startswith("{") else v
-            for k, v in case.body.items()
-        }
-        response = other.request(method, path, json=body)
+        response = other.request(method, path, json=_named(case.body, ids))
         assert response.status_code == case.status, (where, response.text)
         assert response.json()["code"] == case.code, where
 
