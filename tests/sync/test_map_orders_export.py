@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import shared_path
-from wholesync.hub.models import Address, Buyer, Customer, Order, OrderLine
+from wholesync.hub.models import Buyer, Customer, Order, OrderLine
 from wholesync.sync.map_orders_export import (
     Location,
     Resolved,
     VariantFacts,
-    customer_input,
     draft_input,
     missing_variants,
     note,
@@ -193,27 +192,6 @@ def test_a_draft_order_carries_the_key_as_a_tag_and_the_prices() -> None:
     assert variables["purchasingEntity"] == {"customerId": CUSTOMER_GID}
     assert variables["lineItems"][0]["priceOverride"] == {"amount": "9.50", "currencyCode": "USD"}
     assert variables["presentmentCurrencyCode"] == "USD" and variables["poNumber"] == "PO-9"
-
-
-def test_a_customer_to_create_has_email_names_company_address_and_tags() -> None:
-    customer = make_order().customer
-    assert customer is not None
-    customer.addresses = [
-        Address(
-            kind="billing",
-            address1="2 Side St",
-            address2="Unit 1",
-            city="Leeds",
-            country_code="GB",
-            zip="LS1 1AA",
-        ),
-    ]
-    variables = customer_input(customer, SETTINGS)
-    assert variables["email"] == "buyer@corner.example"
-    assert (variables["firstName"], variables["lastName"]) == ("Ada", "Lovelace")
-    assert variables["tags"] == ["vip", "wholesync"]
-    (address,) = variables["addresses"]
-    assert address["company"] == "Corner Boutique" and address["address2"] == "Unit 1"
 
 
 def test_a_missing_variant_is_named_by_its_key() -> None:

@@ -181,11 +181,3 @@ def find_location(client: ShopifyClient, wanted: str) -> Location | None:
         if wanted in (node.get("id"), node.get("name")):
             return Location(node["id"], node["name"])
     return None
-
-
-def create_customer(client: ShopifyClient, variables: Mapping[str, Any]) -> dict[str, Any]:
-    """``customerCreate``'s payload (the caller reads ``customer`` and ``userErrors``)."""
-    payload: dict[str, Any] = client.execute("customer_create", {"input": dict(variables)})[
-        "customerCreate"
-    ]
-    return payload

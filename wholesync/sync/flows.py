@@ -232,6 +232,60 @@ def run_flow(
     return recorder.finish(api_cost=client.cost_used - cost_before, cursor=cursor)
 
 
+class Export(Protocol):
+    """An outbound flow's run: from the hub to Shopify."""
+
+    def __call__(
+        self,
+        session: Session,
+        tenant: Tenant,
+        client: ShopifyClient,
+        *,
+        preview: bool,
+        trigger: str,
+        on_progress: Callable[[int], None] | None,
+    ) -> RunResult: ...
+
+
+@dataclass(frozen=True)
+class OutboundFlow:
+    """An outbound flow run by name (queue, schedules, ``wholesync sync NAME``)."""
+
+    name: FlowName
+    export: Export
+
+    def run(
+        self,
+        session: Session,
+        tenant: Tenant,
+        client: ShopifyClient,
+        *,
+        full: bool = False,
+        preview: bool = False,
+        trigger: str = "manual",
+        on_progress: Callable[[int], None] | None = None,
+    ) -> RunResult:
+        return self.export(
+            session, tenant, client, preview=preview, trigger=trigger, on_progress=on_progress
+        )
+
+
+def run_recorded(
+    session: Session, recorder: RunRecorder, client: ShopifyClient, work: Callable[[], None]
+) -> RunResult:
+    """Do an outbound run's ``work`` and finish its run record, failed if the work failed
+    (then raising anything that is not a run failure)."""
+    cost_before = client.cost_used
+    try:
+        work()
+    except RUN_FAILURES as exc:
+        return end_failed(session, recorder, client.cost_used - cost_before, exc)
+    except BaseException as exc:
+        end_failed(session, recorder, client.cost_used - cost_before, exc)
+        raise
+    return recorder.finish(api_cost=client.cost_used - cost_before)
+
+
 def end_failed(
     session: Session, recorder: RunRecorder, api_cost: float, exc: BaseException
 ) -> RunResult:

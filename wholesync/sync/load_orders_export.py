@@ -21,15 +21,9 @@ from wholesync.hub.models import AlertEvent, Customer, Order
 from wholesync.shopify import ShopifyClient
 from wholesync.shopify.errors import InvalidQueryError, UnavailableError
 from wholesync.sync.errors import render
-from wholesync.sync.fetch_orders_export import Exported, create_customer
-from wholesync.sync.map_orders_export import (
-    Problem,
-    as_diff,
-    customer_input,
-    order_options,
-    user_error_problem,
-)
-from wholesync.sync.matching import link
+from wholesync.sync.fetch_orders_export import Exported
+from wholesync.sync.load_customers_export import mark_pushed, send_customer
+from wholesync.sync.map_orders_export import Problem, as_diff, order_options, user_error_problem
 from wholesync.sync.runs import Outcome, RunRecorder
 from wholesync.sync.settings import TenantSettings
 
@@ -104,18 +98,14 @@ class Writer:
         known = self.created_customers.get(customer.id)
         if known is not None:
             return known
-        try:
-            payload = create_customer(self.client, customer_input(customer, self.settings))
-        except InvalidQueryError as exc:
-            return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=exc.message))
-        created = payload.get("customer")
-        if payload.get("userErrors") or not created:
-            return user_error_problem(payload.get("userErrors") or [])
-        gid: str = created["id"]
-        link(self.session, self.tenant_id, "customer", gid, customer.id)
+        sent = customer.hub_modified_at
+        made = send_customer(self.client, customer, self.settings)
+        if isinstance(made, Problem):
+            return made
+        mark_pushed(self.session, customer, made, sent)
         self.session.commit()
-        self.created_customers[customer.id] = gid
-        return gid
+        self.created_customers[customer.id] = made.gid
+        return made.gid
 
     def create(self, order: Order, variables: Mapping[str, Any]) -> bool:
         """Send the create; the order ends processed or failed. Whether it was created."""

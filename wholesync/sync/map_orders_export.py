@@ -11,7 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from wholesync.hub.models import Customer, Order, OrderLine
+from wholesync.hub.models import Order, OrderLine
 from wholesync.sync.errors import render
 from wholesync.sync.map_products import KEY_NAMES
 from wholesync.sync.setting_types import render_note
@@ -186,7 +186,7 @@ def _email(order: Order) -> str | None:
     return order.email or (customer.email if customer is not None else None)
 
 
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+def drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
@@ -196,7 +196,7 @@ def order_input(
     """The ``OrderCreateOrderInput`` of a hub order."""
     options = settings.orders
     lines = [
-        _drop_empty(
+        drop_empty(
             {
                 "variantId": resolved.variants[line_key(line)].gid,
                 "quantity": line.quantity,
@@ -207,7 +207,7 @@ def order_input(
         for line in order.lines
     ]
     fulfilled = options.fulfillment == "fulfilled"
-    return _drop_empty(
+    return drop_empty(
         {
             "sourceIdentifier": order.export_key,
             "sourceName": "wholesync",
@@ -251,7 +251,7 @@ def draft_input(
         }
         for line in order.lines
     ]
-    return _drop_empty(
+    return drop_empty(
         {
             "tags": tags(order, settings),
             "sourceName": "wholesync",
@@ -263,30 +263,6 @@ def draft_input(
             "lineItems": lines,
             "shippingAddress": address_input(order.shipping_address),
             "billingAddress": address_input(order.billing_address or order.shipping_address),
-        }
-    )
-
-
-def customer_input(customer: Customer, settings: TenantSettings) -> dict[str, Any]:
-    """The ``CustomerInput`` creating a hub customer in Shopify (unknown_customer = create)."""
-    billing = next((a for a in customer.addresses if a.kind == "billing"), None)
-    address = billing or (customer.addresses[0] if customer.addresses else None)
-    hub_tags = [*customer.tags]
-    if settings.sync_tag and settings.sync_tag not in hub_tags:
-        hub_tags.append(settings.sync_tag)
-    fields = None
-    if address is not None:
-        fields = address_input({key: getattr(address, key) for key in ADDRESS_KEYS})
-        if fields is not None and customer.company and "company" not in fields:
-            fields["company"] = customer.company
-    return _drop_empty(
-        {
-            "email": customer.email,
-            "firstName": customer.first_name,
-            "lastName": customer.last_name or customer.company,
-            "phone": customer.phone,
-            "tags": hub_tags,
-            "addresses": [fields] if fields else None,
         }
     )
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import CursorResult, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from wholesync.hub.models.types import utcnow
@@ -74,13 +74,30 @@ def gids_of(
     return found
 
 
-def link(session: Session, tenant_id: int, entity: str, gid: str, hub_id: int) -> None:
-    """Link a hub row to the Shopify record just made from it; with no fingerprint yet, the
-    next inbound sync loads that record into this row instead of creating another."""
+def link(
+    session: Session,
+    tenant_id: int,
+    entity: str,
+    gid: str,
+    hub_id: int,
+    updated_at: datetime | None = None,
+) -> None:
+    """Link a hub row to the Shopify record just made (or changed) from it, at Shopify's
+    ``updated_at``: the next inbound sync loads that record into this row instead of creating
+    another, and ignores older versions of it. A link that exists keeps its fingerprint."""
     now = utcnow()
-    insert_values(
-        session, REFS, INSERT_COLUMNS, [(gid, hub_id, None, None, tenant_id, entity, now, now)]
+    changed = session.execute(
+        update(REFS)
+        .where(REFS.c.tenant_id == tenant_id, REFS.c.entity == entity, REFS.c.shopify_gid == gid)
+        .values(hub_id=hub_id, shopify_updated_at=updated_at, updated_at=now)
     )
+    if not cast(CursorResult[Any], changed).rowcount:
+        insert_values(
+            session,
+            REFS,
+            INSERT_COLUMNS,
+            [(gid, hub_id, None, updated_at, tenant_id, entity, now, now)],
+        )
 
 
 class RefIndex:

@@ -30,7 +30,7 @@ from wholesync.sync.fetch_orders_export import (
     find_location,
     find_variants,
 )
-from wholesync.sync.flows import RUN_FAILURES, end_failed
+from wholesync.sync.flows import OutboundFlow, run_recorded
 from wholesync.sync.load_orders_export import Writer
 from wholesync.sync.map_orders_export import (
     Location,
@@ -328,8 +328,8 @@ def export_orders(
     )
     writer = Writer(session, tenant.id, settings, client, recorder, preview, clock)
     exporter = Exporter(session, tenant, client, writer, clock)
-    cost_before = client.cost_used
-    try:
+
+    def work() -> None:
         ids = exporter.select(order_ids)
         waiting: list[Deferred] = []
         for start in range(0, len(ids), BATCH):
@@ -342,34 +342,8 @@ def export_orders(
             if pause > 0:
                 sleep(pause)
             waiting = exporter.batch([d.order_id for d in waiting])
-    except RUN_FAILURES as exc:
-        return end_failed(session, recorder, client.cost_used - cost_before, exc)
-    except BaseException as exc:
-        end_failed(session, recorder, client.cost_used - cost_before, exc)
-        raise
-    return recorder.finish(api_cost=client.cost_used - cost_before)
+
+    return run_recorded(session, recorder, client, work)
 
 
-@dataclass(frozen=True)
-class ExportFlow:
-    """F4 as a flow run by name (queue, schedules, ``wholesync sync orders_export``)."""
-
-    name: FlowName = FLOW
-
-    def run(
-        self,
-        session: Session,
-        tenant: Tenant,
-        client: ShopifyClient,
-        *,
-        full: bool = False,
-        preview: bool = False,
-        trigger: str = "manual",
-        on_progress: Callable[[int], None] | None = None,
-    ) -> RunResult:
-        return export_orders(
-            session, tenant, client, preview=preview, trigger=trigger, on_progress=on_progress
-        )
-
-
-ORDERS_EXPORT = ExportFlow()
+ORDERS_EXPORT = OutboundFlow(FLOW, export_orders)

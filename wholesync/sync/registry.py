@@ -6,6 +6,7 @@ the outbound ones."""
 from __future__ import annotations
 
 from wholesync.sync.customers import CUSTOMERS
+from wholesync.sync.customers_export import CUSTOMERS_EXPORT
 from wholesync.sync.flows import Flow, FlowSpec
 from wholesync.sync.inventory import INVENTORY
 from wholesync.sync.orders_export import ORDERS_EXPORT
@@ -22,4 +23,5 @@ FLOWS: dict[str, Flow] = {
     ORDERS_EXPORT.name: ORDERS_EXPORT,
     SHIPMENTS.name: SHIPMENTS,
     STOCK_EXPORT.name: STOCK_EXPORT,
+    CUSTOMERS_EXPORT.name: CUSTOMERS_EXPORT,
 }

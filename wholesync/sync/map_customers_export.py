@@ -1,0 +1,117 @@
+"""Hub customers for Shopify, pure: the ``CustomerInput`` of a hub customer, and Shopify's
+userErrors as a catalogue problem. F8 (customers to Shopify) and F4 (an order's unknown
+customer, created first) both send this input; nothing here reads the database or calls
+Shopify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from wholesync.hub.models import Customer
+from wholesync.sync.errors import render, render_hub_fix
+from wholesync.sync.map_orders_export import (
+    ADDRESS_KEYS,
+    Problem,
+    address_input,
+    drop_empty,
+    user_error_detail,
+)
+from wholesync.sync.settings import TenantSettings
+
+# customerCreate / customerUpdate userErrors carry no code, only the field and the message.
+CONTACT_CODES = {"email": "INVALID_EMAIL", "phone": "INVALID_PHONE"}
+TAKEN = "has already been taken"
+CODE_METAFIELD_TYPE = "single_line_text_field"
+
+
+def customer_label(customer: Customer) -> str:
+    """How a person recognises the customer in a message."""
+    return customer.customer_code or customer.email or str(customer.id)
+
+
+def customer_addresses(customer: Customer) -> list[dict[str, str]]:
+    """The hub addresses as MailingAddressInputs, each place once. The default billing address
+    comes first: Shopify makes the first one the default, which F2 reads back as billing."""
+    ordered = sorted(
+        customer.addresses,
+        key=lambda a: (a.kind != "billing", not a.is_default, a.id or 0),
+    )
+    found: list[dict[str, str]] = []
+    for address in ordered:
+        fields = address_input({key: getattr(address, key) for key in ADDRESS_KEYS})
+        if fields is None:
+            continue
+        if customer.company and "company" not in fields:
+            fields["company"] = customer.company
+        if fields not in found:
+            found.append(fields)
+    return found
+
+
+def customer_input(
+    customer: Customer, settings: TenantSettings, *, gid: str | None = None
+) -> dict[str, Any]:
+    """The ``CustomerInput`` of a hub customer: a create without ``gid``, else the update of
+    that Shopify customer. An update sends cleared fields as null, so they clear in Shopify
+    too. The sync tag and the customer-code metafield make F2 take the customer back as this
+    one."""
+    tags = [*customer.tags]
+    if settings.sync_tag and settings.sync_tag not in tags:
+        tags.append(settings.sync_tag)
+    namespace, key = settings.customer_code_metafield.split(".", 1)
+    code = {
+        "namespace": namespace,
+        "key": key,
+        "type": CODE_METAFIELD_TYPE,
+        "value": customer.customer_code,
+    }
+    contact = {
+        "email": customer.email,
+        "firstName": customer.first_name,
+        "lastName": customer.last_name or customer.company,
+        "phone": customer.phone,
+    }
+    rest = {"tags": tags, "addresses": customer_addresses(customer), "metafields": [code]}
+    if gid is None:
+        return drop_empty({**contact, **rest})
+    return {"id": gid, **contact, **rest}
+
+
+def user_error_code(error: Mapping[str, Any]) -> str | None:
+    """The catalogue code of one userError, or None when none fits better than
+    SHOPIFY_USER_ERROR."""
+    path = [str(part) for part in error.get("field") or []]
+    if not path:
+        return None
+    message = str(error.get("message") or "").lower()
+    if len(path) == 1 and path[0] in CONTACT_CODES:
+        return "DUPLICATE_CUSTOMER" if TAKEN in message else CONTACT_CODES[path[0]]
+    if path[0] == "addresses" and path[-1] != "id":
+        return "ADDRESS_INCOMPLETE"
+    return None
+
+
+def customer_problem(
+    user_errors: Sequence[Mapping[str, Any]], customer: Customer, sent: Mapping[str, Any]
+) -> Problem:
+    """Shopify's refusal of the input ``sent`` for ``customer``: the code of the first error
+    that has one, with every message Shopify gave in the fix-it text."""
+    detail = user_error_detail(user_errors)
+    coded = [(error, code) for error in user_errors if (code := user_error_code(error))]
+    if not coded:
+        return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=detail))
+    error, code = coded[0]
+    field = str((error.get("field") or ["email"])[0])
+    message = render_hub_fix(
+        code,
+        customer=customer_label(customer),
+        customer_id=customer.id,
+        detail=detail,
+        email=sent.get("email"),
+        phone=sent.get("phone"),
+        field=field,
+        value=sent.get(field),
+    )
+    return Problem(code, message)
