@@ -17,7 +17,7 @@ from wholesync.sync.customers_export import ALERT_KIND, export_customers
 from wholesync.sync.runs import RunResult
 from wholesync.sync.tenants import build_client, get_tenant
 
-ADDRESSES = [
+ADDRESSES: list[dict[str, Any]] = [
     {
         "kind": "billing",
         "is_default": True,
