@@ -34,6 +34,7 @@ TABLES = {
     "api_keys",
     "buyers",
     "customers",
+    "digest_state",
     "external_refs",
     "inventory_levels",
     "jobs",

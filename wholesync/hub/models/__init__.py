@@ -1,7 +1,7 @@
 """The hub's tables. Importing this package registers every model on ``Base.metadata``."""
 
 from .access import ApiKey
-from .alerts import AlertEvent
+from .alerts import AlertEvent, DigestState
 from .base import Base
 from .catalog import Product, ProductImage, ProductStatus, Variant
 from .customers import Address, AddressKind, Buyer, Customer
@@ -21,6 +21,7 @@ __all__ = [
     "Bucket",
     "Buyer",
     "Customer",
+    "DigestState",
     "ErpStatus",
     "ExternalRef",
     "InventoryLevel",

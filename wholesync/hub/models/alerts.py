@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IdMixin, TenantMixin
@@ -27,3 +27,15 @@ class AlertEvent(IdMixin, TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the notifier sent it (alone or in a grouped e-mail).
     notified_at: Mapped[datetime | None]
+
+
+class DigestState(Base):
+    """The day (UTC) each tenant's daily digest last went out, so it is sent once a day."""
+
+    __tablename__ = "digest_state"
+
+    tenant_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_on: Mapped[date]
+    sent_at: Mapped[datetime]
