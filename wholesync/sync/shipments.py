@@ -23,7 +23,7 @@ from wholesync.hub.models.types import utcnow
 from wholesync.hub.shipments import RETRIED_CODE, shopify_order_of
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.errors import render
-from wholesync.sync.flows import RUN_FAILURES, end_failed, fetch_by_ids
+from wholesync.sync.flows import OutboundFlow, fetch_by_ids, run_recorded
 from wholesync.sync.load_shipments import Writer
 from wholesync.sync.map_orders_export import Problem
 from wholesync.sync.map_shipments import (
@@ -186,42 +186,16 @@ def ship(
     )
     writer = Writer(session, tenant.id, client, recorder, preview, clock)
     shipper = Shipper(session, tenant, client, writer)
-    cost_before = client.cost_used
-    try:
+
+    def work() -> None:
         ids = shipper.select(shipment_ids)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             shipper.batch(chunk)
             if on_progress is not None:
                 on_progress(len(chunk))
-    except RUN_FAILURES as exc:
-        return end_failed(session, recorder, client.cost_used - cost_before, exc)
-    except BaseException as exc:
-        end_failed(session, recorder, client.cost_used - cost_before, exc)
-        raise
-    return recorder.finish(api_cost=client.cost_used - cost_before)
+
+    return run_recorded(session, recorder, client, work)
 
 
-@dataclass(frozen=True)
-class ShipmentsFlow:
-    """F6 as a flow run by name (queue, schedules, ``wholesync sync shipments``)."""
-
-    name: FlowName = FLOW
-
-    def run(
-        self,
-        session: Session,
-        tenant: Tenant,
-        client: ShopifyClient,
-        *,
-        full: bool = False,
-        preview: bool = False,
-        trigger: str = "manual",
-        on_progress: Callable[[int], None] | None = None,
-    ) -> RunResult:
-        return ship(
-            session, tenant, client, preview=preview, trigger=trigger, on_progress=on_progress
-        )
-
-
-SHIPMENTS = ShipmentsFlow()
+SHIPMENTS = OutboundFlow(FLOW, ship)
