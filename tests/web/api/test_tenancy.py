@@ -54,7 +54,14 @@ class Bulk:
     code: str
 
 
-ROUTES: dict[tuple[str, str], Item | Listing | Create | Bulk] = {
+@dataclass(frozen=True)
+class Free:
+    """A create whose key the caller's tenant already holds: free for another tenant."""
+
+    body: dict[str, Any]
+
+
+ROUTES: dict[tuple[str, str], Item | Listing | Create | Bulk | Free] = {
     ("GET", "/orders"): Listing("order"),
     ("POST", "/orders"): Create({"customer_id": "{customer}"}, "CUSTOMER_NOT_FOUND"),
     ("GET", "/orders/{order_id}"): Item("order"),
@@ -70,6 +77,8 @@ ROUTES: dict[tuple[str, str], Item | Listing | Create | Bulk] = {
     ("GET", "/variants/{variant_id}"): Item("variant"),
     ("GET", "/customers"): Listing("customer"),
     ("GET", "/customers/{customer_id}"): Item("customer"),
+    ("POST", "/customers"): Free({"customer_code": "ACME-ONLY"}),
+    ("PATCH", "/customers/{customer_id}"): Item("customer", {"company": "STOLEN"}),
     ("GET", "/buyers"): Listing("buyer"),
     ("GET", "/buyers/{buyer_id}"): Item("buyer"),
     ("GET", "/warehouses"): Listing("warehouse"),
@@ -110,6 +119,7 @@ def test_another_tenants_resources_are_not_found(hub: Hub) -> None:
         ids["order"] = new_order(
             acme, customer_id=ids["customer"], lines=[{"upc": "LS-S", "quantity": 2}]
         )["id"]
+        assert acme.post("/customers", json={"customer_code": "ACME-ONLY"}).status_code == 201
     with hub.runtime.sessions.begin() as session:
         imported = Order(
             tenant_id=hub.acme.id,
@@ -163,7 +173,7 @@ def _check(
     other: httpx.Client,
     method: str,
     path: str,
-    case: Item | Listing | Create | Bulk,
+    case: Item | Listing | Create | Bulk | Free,
     ids: dict[str, int],
 ) -> None:
     where = f"{method} {path}"
@@ -178,6 +188,9 @@ def _check(
         assert response.status_code == 200, (where, response.text)
         listed = {item["id"] for item in response.json()["items"]}
         assert ids[case.resource] not in listed, where
+    elif isinstance(case, Free):
+        response = other.request(method, path, json=case.body)
+        assert response.status_code == 201, (where, response.text)
     elif isinstance(case, Bulk):
         answer = other.request(method, path, json=[_named(case.row, ids)]).json()
         assert answer["applied"] == 0, (where, answer)

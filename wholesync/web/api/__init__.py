@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from . import (
     catalog,
+    customer_writes,
     customers,
     erp,
     errors,
@@ -53,7 +54,17 @@ def create_api(runtime: Runtime) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     api.state.runtime = runtime
-    for module in (orders, order_actions, erp, catalog, customers, inventory, runs, shipments):
+    for module in (
+        orders,
+        order_actions,
+        erp,
+        catalog,
+        customers,
+        customer_writes,
+        inventory,
+        runs,
+        shipments,
+    ):
         api.include_router(module.router)
     errors.install(api)
     openapi.install(api)

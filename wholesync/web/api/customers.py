@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
@@ -59,6 +59,12 @@ class CustomerOut(BaseModel):
     active: bool
     custom_fields: dict[str, Any]
     archived_at: datetime | None
+    hub_modified_at: datetime | None = Field(
+        description="When the hub (not a sync from Shopify) last changed the customer."
+    )
+    pushed_at: datetime | None = Field(
+        description="The hub change that last reached Shopify (two-way customers)."
+    )
     created_at: datetime
     updated_at: datetime
     addresses: list[AddressOut]

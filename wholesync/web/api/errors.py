@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wholesync.hub import apikeys, orders, shipments
+from wholesync.hub import apikeys, customer_entry, orders, shipments
 from wholesync.hub.errors import HubError
 from wholesync.sync.tenants import TenantError
 from wholesync.web.problems import problem, unexpected
@@ -38,6 +38,7 @@ STATUS_OF = {
     shipments.SHIPMENT_NOT_FOUND: 404,
     orders.NOT_EXPORTABLE: 409,
     orders.ALREADY_EXPORTED: 409,
+    customer_entry.CUSTOMER_CODE_TAKEN: 409,
 }
 
 
