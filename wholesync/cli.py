@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .commands import apikeys, database, demo, sync, tenants
 from .commands import jobs as jobs_command
+from .commands import notify as notify_command
 from .commands import serve as serve_command
 from .commands import worker as worker_command
 from .simulator.app import Simulator, create_app
@@ -26,6 +27,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve_command.serve)
 app.command("worker")(worker_command.worker)
 app.command("jobs")(jobs_command.jobs)
+app.add_typer(notify_command.app, name="notify")
 console = Console()
 
 PLANS_HELP = "Rate-limit preset: standard (100/s, 2,000 bucket) or plus (1,000/s, 20,000)."

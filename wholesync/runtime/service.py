@@ -6,7 +6,8 @@ whichever worker takes it:
 
 - ``wholesync.runtime.service.run_job(job_id)`` runs one job (see ``runtime/tasks.py``);
 - ``wholesync.runtime.service.maintain()`` runs every minute on consumers started with
-  ``periodic=True``: the schedule tick, the inbox sweeper and the reaper of lost jobs.
+  ``periodic=True``: the schedule tick, the inbox sweeper, the reaper of lost jobs and the
+  e-mail notifications (alerts and daily digests).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from huey.storage import RedisStorage
 from wholesync.hub.db import check_schema, make_engine, session_factory, writer_sessions
 from wholesync.hub.models import Tenant
 from wholesync.hub.models.types import utcnow
+from wholesync.notify.notifier import Notifier
 from wholesync.runtime import jobs
 from wholesync.runtime.inbox_processing import BULK_WAITERS
 from wholesync.runtime.jobs import WEBHOOKS, JobError
@@ -89,6 +91,7 @@ class Runtime:
             clock=clock,
             random=rng,
         )
+        self.notifier = Notifier(self.sessions, self.settings, clock=clock, leases=self.leases)
 
         # Defined here, so their registered names are wholesync.runtime.service.<name>.
         def run_job(job_id: int) -> None:
@@ -142,6 +145,7 @@ class Runtime:
             ("inbox sweeper", self._sweep),
             ("job reaper", self.runner.reap),
             ("run closer", self._close_orphaned_runs),
+            ("notifications", self.notifier.maintain),
         ]
         for what, chore in chores:
             try:

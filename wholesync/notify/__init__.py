@@ -1,0 +1,1 @@
+"""E-mail notifications: immediate alerts, grouped by problem, and the daily digest."""
