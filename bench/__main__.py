@@ -13,6 +13,7 @@ from bench import (
     order_export,
     reconcile,
     seeding,
+    stock_export,
     webhook_intake,
 )
 
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "change_latency": change_latency.run,
     "webhook_intake": webhook_intake.run,
     "order_export": order_export.run,
+    "stock_export": stock_export.run,
 }
 
 

@@ -97,7 +97,7 @@ def _measure(sim_url: str, tmp: Path, count: int) -> dict[str, Any]:
     tap = CostTap()
     with sessions() as session:
         client = build_client(get_tenant(session, "orders"), transport=tap)
-    bucket = _full_bucket(sim_url)
+    bucket = full_bucket(sim_url)
     started = time.perf_counter()
     (result,) = run_for_tenant(sessions, "orders", [FLOWS["orders_export"]], client=client)
     wall = time.perf_counter() - started
@@ -147,13 +147,13 @@ def _place(
                 hub_orders.transition(order, status, exportable=exportable)
 
 
-def _full_bucket(sim_url: str) -> dict[str, float]:
+def full_bucket(sim_url: str, token: str = TOKEN) -> dict[str, float]:
     """Wait for the shop's bucket to refill after the syncs; its throttle status then."""
     while True:
         response = httpx.post(
             f"{sim_url}/admin/api/2026-07/graphql.json",
             json={"query": "{ shop { id } }"},
-            headers={"X-Shopify-Access-Token": TOKEN},
+            headers={"X-Shopify-Access-Token": token},
             timeout=30,
         )
         status = response.json()["extensions"]["cost"]["throttleStatus"]
