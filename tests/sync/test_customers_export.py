@@ -4,16 +4,20 @@ imported back as new ones by customers sync (F2), and a preview that sends nothi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tests.conftest import shared_path
+from tests.simulator.parity_replay import pointer
 from tests.sync.conftest import Harness, metafield, tenant_id
 from wholesync.hub.customer_entry import save_customer
 from wholesync.hub.models import AlertEvent, Customer, ExternalRef, SyncRecord
 from wholesync.sync.customers_export import ALERT_KIND, export_customers
+from wholesync.sync.map_customers_export import customer_problem
 from wholesync.sync.runs import RunResult
 from wholesync.sync.tenants import build_client, get_tenant
 
@@ -175,6 +179,11 @@ def test_a_bad_address_is_address_incomplete(harness: Harness) -> None:
     (record,) = records(harness, push(harness))
     assert record["code"] == "ADDRESS_INCOMPLETE"
     assert "addresses.0.province: Province is invalid" in record["message"]
+    # A country code Shopify's schema does not know is refused before the mutation runs.
+    unknown = {**ADDRESSES[0], "country_code": "XX", "province_code": None}
+    save(harness, {"customer_code": "HUB-7", "email": "x7@b.example", "addresses": [unknown]})
+    (_, record) = records(harness, push(harness))
+    assert record["code"] == "ADDRESS_INCOMPLETE" and "addresses.0.countryCode" in record["message"]
 
 
 def test_a_preview_sends_and_writes_nothing(harness: Harness) -> None:
@@ -197,3 +206,56 @@ def test_the_flow_is_registered_and_off_by_default(harness: Harness, flow: str) 
     with harness.sessions() as session:
         settings = tenant_settings(get_tenant(session, harness.tenant))
     assert not settings.flow_active(flow)
+
+
+# Captured refusals whose input a hub customer can carry: (capture, scenario, the precondition
+# customer Shopify held, the hub customer's fields). Sent through F8 to the simulator, each
+# must come back with the code and the messages of the real capture.
+REPLAYED = [
+    (
+        "customer-input-validation-parity.json",
+        "/createScenarios/invalidEmail",
+        None,
+        {"email": "not-an-email"},
+    ),
+    (
+        "customer-input-validation-parity.json",
+        "/createScenarios/invalidPhone",
+        None,
+        {"email": None, "phone": "abc"},
+    ),
+    (
+        "customer-input-validation-parity.json",
+        "/createScenarios/duplicatePhone",
+        {"phone": "+14155551001", "firstName": "Primary"},
+        {"email": None, "phone": "+14155551001", "first_name": "Duplicate"},
+    ),
+    (
+        "customer-email-normalization.json",
+        "/cases/invalidDoubleAt",
+        None,
+        {"email": "a@@b.example"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "scenario", "existing", "fields"), REPLAYED)
+def test_captured_refusals_come_back_the_same_through_the_simulator(
+    harness: Harness,
+    name: str,
+    scenario: str,
+    existing: dict[str, Any] | None,
+    fields: dict[str, Any],
+) -> None:
+    capture = json.loads(shared_path("shopify", "graphql", "customers", name).read_text())
+    captured = pointer(capture, scenario)["response"]["data"]["customerCreate"]["userErrors"]
+    if existing is not None:
+        harness.control("POST", "/customers", existing)
+    values = {"customer_code": "REPLAY-1", "email": "replay@b.example", **fields}
+    customer_id = save(harness, values)
+    (record,) = records(harness, push(harness))
+    customer = hub_customer(harness, customer_id)
+    expected = customer_problem(captured, customer, {})
+    assert record["code"] == expected.code, record["message"]
+    for error in captured:
+        assert error["message"] in record["message"]

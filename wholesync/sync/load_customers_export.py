@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 from wholesync.hub.models import Customer
 from wholesync.shopify import ShopifyClient
 from wholesync.shopify.errors import InvalidQueryError
-from wholesync.sync.errors import render
 from wholesync.sync.map_common import parse_datetime
-from wholesync.sync.map_customers_export import customer_input, customer_problem
+from wholesync.sync.map_customers_export import (
+    customer_input,
+    customer_problem,
+    invalid_input_problem,
+)
 from wholesync.sync.map_orders_export import Problem
 from wholesync.sync.matching import link
 from wholesync.sync.settings import TenantSettings
@@ -48,7 +51,7 @@ def send_customer(
     try:
         payload = client.execute(operation, {"input": variables}).get(root) or {}
     except InvalidQueryError as exc:
-        return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=exc.message))
+        return invalid_input_problem(exc.message, customer)
     made = payload.get("customer")
     if payload.get("userErrors") or not made:
         return customer_problem(payload.get("userErrors") or [], customer, variables)

@@ -6,6 +6,7 @@ Shopify.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ from wholesync.sync.settings import TenantSettings
 CONTACT_CODES = {"email": "INVALID_EMAIL", "phone": "INVALID_PHONE"}
 TAKEN = "has already been taken"
 CODE_METAFIELD_TYPE = "single_line_text_field"
+# How Shopify names an address field whose value its schema refuses (an unknown country code).
+_ADDRESS_VALUE = re.compile(r"\baddresses\.\d+\.")
 
 
 def customer_label(customer: Customer) -> str:
@@ -115,3 +118,14 @@ def customer_problem(
         value=sent.get(field),
     )
     return Problem(code, message)
+
+
+def invalid_input_problem(detail: str, customer: Customer) -> Problem:
+    """Shopify refused the input before running it, for a value its schema does not allow:
+    in an address (such as an unknown country code) that is ADDRESS_INCOMPLETE."""
+    if _ADDRESS_VALUE.search(detail):
+        message = render_hub_fix(
+            "ADDRESS_INCOMPLETE", customer=customer_label(customer), detail=detail
+        )
+        return Problem("ADDRESS_INCOMPLETE", message)
+    return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=detail))
