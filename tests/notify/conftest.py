@@ -55,7 +55,7 @@ def body(message: EmailMessage, subtype: str) -> str:
     """The text of the message's ``plain`` or ``html`` part."""
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None
-    content: str = part.get_content()
+    content: str = part.get_content().replace("\r\n", "\n")  # SMTP sends CRLF lines
     return content
 
 

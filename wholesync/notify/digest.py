@@ -81,11 +81,12 @@ def build_digest(session: Session, tenant_id: int, until: datetime) -> Digest:
         .group_by(SyncRun.flow, SyncRecord.code)
     ).all()
     first_ids = [row[3] for row in records]
-    messages = dict(
-        session.execute(
+    messages = {
+        record_id: message
+        for record_id, message in session.execute(
             select(SyncRecord.id, SyncRecord.message).where(SyncRecord.id.in_(first_ids))
-        ).tuples()
-    )
+        )
+    }
     for flow, code, count, first in records:
         code = str(code)
         run_errors.setdefault(flow, Counter())[code] += count
