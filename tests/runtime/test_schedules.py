@@ -12,7 +12,12 @@ from wholesync.runtime.models import ScheduleState
 from wholesync.runtime.schedules import tick
 from wholesync.sync.cron import CronError, next_time, parse_cron
 from wholesync.sync.registry import FLOWS
+from wholesync.sync.settings import TenantSettings
 from wholesync.sync.tenants import get_tenant, set_setting
+
+# The flows a tenant's default settings run (not customers_export, nor stock_export while
+# Shopify is the stock master).
+DEFAULT_FLOWS = [flow for flow in FLOWS if TenantSettings().flow_active(FLOWS[flow].name)]
 
 
 def at(hour: int, minute: int, second: int = 0, day: int = 2) -> datetime:
@@ -49,11 +54,11 @@ def test_hourly_by_default(hub: Hub) -> None:
     tick(hub.sessions, at(10, 59, 59), requests)
     assert requests.take() == []
     tick(hub.sessions, at(11, 0, 20), requests)
-    assert requests.take() == sorted((brand, flow) for flow in FLOWS)
+    assert requests.take() == sorted((brand, flow) for flow in DEFAULT_FLOWS)
     tick(hub.sessions, at(11, 1), requests)
     assert requests.take() == []
     tick(hub.sessions, at(12, 0), requests)
-    assert len(requests.take()) == len(FLOWS)
+    assert len(requests.take()) == len(DEFAULT_FLOWS)
 
 
 def test_every_five_minutes(hub: Hub) -> None:
@@ -75,7 +80,7 @@ def test_a_missed_schedule_fires_once(hub: Hub) -> None:
     requests = Requests()
     tick(hub.sessions, at(10, 7), requests)
     tick(hub.sessions, at(14, 30), requests)  # no scheduler ran for hours
-    assert len(requests.take()) == len(FLOWS)
+    assert len(requests.take()) == len(DEFAULT_FLOWS)
     tick(hub.sessions, at(14, 31), requests)
     assert requests.take() == []
 
@@ -104,9 +109,10 @@ def test_disabled_tenants_and_inactive_flows_are_not_scheduled(hub: Hub) -> None
     requests = Requests()
     tick(hub.sessions, at(10, 7), requests)
     tick(hub.sessions, at(11, 0), requests)
-    assert requests.take() == sorted(
-        (on, flow) for flow in FLOWS if flow not in ("customers", "inventory")
-    )
+    settings = TenantSettings().set_path("stock_master", "hub")
+    expected = [f for f in FLOWS if settings.flow_active(FLOWS[f].name) and f != "customers"]
+    assert "stock_export" in expected and "inventory" not in expected
+    assert requests.take() == sorted((on, flow) for flow in expected)
 
 
 def test_two_tickers_at_once_request_each_run_once(hub: Hub) -> None:
@@ -129,7 +135,7 @@ def test_two_tickers_at_once_request_each_run_once(hub: Hub) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert requests.take() == sorted((t, flow) for t in tenants for flow in FLOWS)
+    assert requests.take() == sorted((t, flow) for t in tenants for flow in DEFAULT_FLOWS)
 
 
 @pytest.mark.parametrize(
