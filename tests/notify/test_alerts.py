@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
 from tests.notify.conftest import Hub, Inbox, SmtpServer, body, free_port, smtp_settings
 from wholesync.notify.notifier import Notifier
+from wholesync.runtime.service import Runtime
 
 
 def test_a_burst_of_fifty_failures_makes_one_email(
@@ -118,3 +120,25 @@ def test_without_smtp_settings_alerts_wait(hub: Hub) -> None:
     notifier.maintain()
 
     assert hub.unnotified() == 2
+
+
+def test_the_runtime_sends_alerts_in_its_every_minute_chores(
+    hub: Hub, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    hub.alerts(hub.tenant("acme", "ops@acme.example"), "CUSTOMER_NOT_FOUND", 3)
+    url = hub.engine.url.render_as_string(hide_password=False)
+    runtime = Runtime(
+        url,
+        f"sqlite:///{tmp_path}/queue.sqlite3",
+        settings=smtp_settings(smtp.port),
+        clock=hub.clock,
+    )
+    try:
+        runtime.maintain()
+    finally:
+        runtime.close()
+
+    assert [str(m["Subject"]) for m in smtp.inbox.messages] == [
+        "[Wholesync acme] Orders not exported to Shopify: 3 problems (CUSTOMER_NOT_FOUND)"
+    ]
+    assert hub.unnotified() == 0
