@@ -28,8 +28,8 @@ HOW_TO_FIX = {
         "never created twice in Shopify."
     ),
     "shipment_failed": (
-        "Fix each problem as its message says, then post the shipment again; "
-        "the shipments flow tries it on its next run."
+        "Fix each problem as its message says, then post the shipment again "
+        "(POST /api/v1/shipments) to retry it."
     ),
     "customer_export_failed": (
         "Correct the customer in the hub as the message says; the customer is sent again on "
