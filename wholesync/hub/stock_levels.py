@@ -49,6 +49,11 @@ def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_text(value: Any) -> TypeGuard[str]:
+    # NUL cannot be stored or compared by PostgreSQL; no key or code contains it.
+    return isinstance(value, str) and bool(value.strip()) and "\x00" not in value
+
+
 def _check(index: int, raw: Any) -> _Row | RowError:
     """The row's shape and values, before any lookup."""
 
@@ -71,12 +76,12 @@ def _check(index: int, raw: Any) -> _Row | RowError:
         return bad(
             "VARIANT_KEY_REQUIRED", "Give exactly one of upc (the variant key) or variant_id."
         )
-    if upc is not None and (not isinstance(upc, str) or not upc.strip()):
+    if upc is not None and (not _is_text(upc)):
         return bad("INVALID_UPC", "upc is the variant's key as text (its SKU or barcode).")
     if variant_id is not None and (not _is_int(variant_id) or variant_id < 1):
         return bad("INVALID_VARIANT_ID", "variant_id is a hub variant id, a positive integer.")
     warehouse = raw.get("warehouse")
-    if not isinstance(warehouse, str) or not warehouse.strip():
+    if not _is_text(warehouse):
         return bad("WAREHOUSE_REQUIRED", "warehouse is a hub warehouse code (GET /warehouses).")
     quantity = raw.get("quantity")
     if not _is_int(quantity) or not 0 <= quantity <= MAX_QUANTITY:

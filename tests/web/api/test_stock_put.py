@@ -50,9 +50,10 @@ def test_each_bad_row_is_named_and_the_good_ones_apply(hub: Hub, client: httpx.C
         {"warehouse": "MAIN", "quantity": 1},
         {"upc": "LS-M", "warehouse": "MAIN", "qty": 1},
         "LS-M,MAIN,1",
+        {"upc": "LS\u0000M", "warehouse": "MAIN", "quantity": 1},
     ]
     body = put(client, rows)
-    assert (body["applied"], body["unchanged"], body["rejected"]) == (3, 0, 10)
+    assert (body["applied"], body["unchanged"], body["rejected"]) == (3, 0, 11)
     codes = {error["index"]: error["code"] for error in body["errors"]}
     assert codes == {
         3: "UNKNOWN_VARIANT",
@@ -65,6 +66,7 @@ def test_each_bad_row_is_named_and_the_good_ones_apply(hub: Hub, client: httpx.C
         10: "VARIANT_KEY_REQUIRED",
         11: "UNKNOWN_FIELD",
         12: "INVALID_ROW",
+        13: "INVALID_UPC",
     }
     messages = {error["index"]: error["message"] for error in body["errors"]}
     assert "MAIN" in messages[4] and "Row 0" in messages[7] and "qty" in messages[11]

@@ -16,7 +16,7 @@ from wholesync.hub.stock_levels import MAX_ROWS, set_levels
 from wholesync.runtime.jobs import JobError
 
 from .access import ApiContext
-from .errors import ApiError, problems
+from .errors import ApiError, Problem, problems
 from .filters import where_equal, where_since
 from .paging import LISTED, Page, Paging
 from .types import MAX_ID, Since, query_id, query_text
@@ -151,8 +151,8 @@ STOCK_ROWS = Body(
     "/inventory",
     response_model=StockPutOut,
     responses={
-        413: {"description": f"More than {MAX_ROWS:,} rows; split the request."},
-        **problems(503),
+        413: {"model": Problem, "description": f"More than {MAX_ROWS:,} rows; split them."},
+        **problems(400, 503),
     },
 )
 def put_inventory(api: ApiContext, rows: Annotated[list[Any], STOCK_ROWS]) -> StockPutOut:
