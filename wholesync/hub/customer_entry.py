@@ -33,7 +33,8 @@ def save_customer(
     now: datetime | None = None,
 ) -> Customer:
     """Create a customer (``customer`` None) or change it, with the keys of ``values`` only.
-    Given ``addresses`` replace the customer's. A customer code is the tenant's once."""
+    Given ``addresses`` replace the customer's (null clears them, as it clears ``tags``). A
+    customer code is the tenant's once."""
     code = values.get("customer_code")
     if code is not None and (customer is None or code != customer.customer_code):
         holder = customer_by_code(session, tenant_id, code)
@@ -49,6 +50,8 @@ def save_customer(
     for name in PLAIN_FIELDS:
         if name in values:
             setattr(customer, name, values[name])
+    if "tags" in values and values["tags"] is None:
+        customer.tags = []
     if "addresses" in values:
         customer.addresses = [
             Address(
@@ -57,7 +60,7 @@ def save_customer(
                 is_default=bool(given.get("is_default")),
                 **{name: given.get(name) for name in ADDRESS_FIELDS},
             )
-            for given in values["addresses"]
+            for given in values["addresses"] or ()
         ]
     customer.hub_modified_at = now or utcnow()
     return customer

@@ -69,5 +69,8 @@ def test_two_way_customers_is_off_by_default_and_the_hub_keeps_the_customer(
     assert edited.status_code == 200, edited.text
     assert edited.json()["customer"]["first_name"] == "Hank"
     assert edited.json()["customer"]["addresses"] == customer["addresses"]  # not given: kept
+    cleared = client.patch(f"/customers/{customer['id']}", json={"addresses": None, "tags": None})
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["customer"]["addresses"], cleared.json()["customer"]["tags"]) == ([], [])
     moved = client.patch(f"/customers/{customer['id']}", json={"customer_code": "C1"})
     problem(moved, 409, "CUSTOMER_CODE_TAKEN")

@@ -125,7 +125,7 @@ LOCATION = {"Location": {"description": "The customer's URL.", "schema": {"type"
     "",
     status_code=201,
     response_model=CustomerSaved,
-    responses={201: {"headers": LOCATION}, **problems(409)},
+    responses={201: {"headers": LOCATION}, **problems(400, 409)},
 )
 async def create_customer(
     api: ApiContext, body: CustomerCreate, request: Request, response: Response, wait: Wait = 0
@@ -140,7 +140,7 @@ async def create_customer(
     return saved
 
 
-@router.patch("/{customer_id}", response_model=CustomerSaved, responses=problems(404, 409))
+@router.patch("/{customer_id}", response_model=CustomerSaved, responses=problems(400, 404, 409))
 async def edit_customer(
     api: ApiContext,
     customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
