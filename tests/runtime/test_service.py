@@ -16,13 +16,13 @@ import redis
 from sqlalchemy import select
 
 from tests.runtime.conftest import Hub, Shop
+from tests.runtime.test_schedules import DEFAULT_FLOWS
 from wholesync.hub.models import SyncRun, Tenant
 from wholesync.runtime.jobs import JobError
 from wholesync.runtime.models import JobStatus, ScheduleState
 from wholesync.runtime.service import Runtime
 from wholesync.settings import Settings
 from wholesync.shopify.throttle_redis import RedisBucket
-from wholesync.sync.registry import FLOWS
 
 DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 Make = Callable[..., Runtime]
@@ -132,11 +132,11 @@ def test_maintenance_requests_due_schedules(make_runtime: Make, hub: Hub) -> Non
     now[0] += timedelta(minutes=53)
     runtime.maintain()
     jobs = runtime.jobs()
-    assert sorted(job.flow for job in jobs) == sorted(FLOWS)
+    assert sorted(job.flow for job in jobs) == sorted(DEFAULT_FLOWS)
     assert {(job.tenant_id, job.trigger, job.status) for job in jobs} == {
         (brand, "schedule", JobStatus.QUEUED)
     }
-    assert runtime.huey.pending_count() == len(FLOWS)
+    assert runtime.huey.pending_count() == len(DEFAULT_FLOWS)
 
 
 def test_a_periodic_consumer_runs_the_maintenance(make_runtime: Make, hub: Hub) -> None:
@@ -148,7 +148,7 @@ def test_a_periodic_consumer_runs_the_maintenance(make_runtime: Make, hub: Hub) 
         # The first tick runs at start and records when each schedule is next due.
         def scheduled() -> bool:
             with runtime.sessions() as session:
-                return len(session.scalars(select(ScheduleState)).all()) == len(FLOWS)
+                return len(session.scalars(select(ScheduleState)).all()) == len(DEFAULT_FLOWS)
 
         wait_for(scheduled)
     finally:

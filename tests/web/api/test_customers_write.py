@@ -45,6 +45,11 @@ def test_bad_input_is_refused_with_the_field_named(client: httpx.Client) -> None
     assert missing["errors"][0]["field"] == "body.customer_code"
     bad_kind = {**NEW, "addresses": [{"kind": "office", "address1": "1 A St"}]}
     problem(client.post("/customers", json=bad_kind), 422, "INVALID_REQUEST")
+    created = client.post("/customers", json=NEW)
+    assert created.status_code == 201, created.text
+    url = f"/customers/{created.json()['customer']['id']}"
+    cleared = problem(client.patch(url, json={"customer_code": None}), 422, "INVALID_REQUEST")
+    assert "cannot be null" in cleared["detail"]
 
 
 def test_two_way_customers_is_off_by_default_and_the_hub_keeps_the_customer(

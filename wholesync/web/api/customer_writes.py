@@ -13,7 +13,14 @@ import time
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -98,6 +105,12 @@ class CustomerCreate(CustomerFields):
 
 class CustomerPatch(CustomerFields):
     customer_code: Code | None = None
+
+    @model_validator(mode="after")
+    def _code_is_not_cleared(self) -> CustomerPatch:
+        if "customer_code" in self.model_fields_set and self.customer_code is None:
+            raise ValueError("customer_code cannot be null: every customer keeps a code")
+        return self
 
 
 class PushOut(BaseModel):

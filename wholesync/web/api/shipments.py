@@ -42,7 +42,7 @@ LOCATION = {"Location": {"description": "The shipment's URL.", "schema": {"type"
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ShipmentOut, "description": "Posted before under this external_id: as it is."},
     201: {"headers": LOCATION},
-    **problems(404, 409),
+    **problems(400, 404, 409),
 }
 
 
