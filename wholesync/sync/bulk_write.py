@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import JSON, Connection, Table, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 Processor = Callable[[Any], Any]
 _cache: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[tuple[str, Processor | None]]]] = {}
@@ -83,7 +84,13 @@ def _sqlite_insert(
     position = {key: index for index, key in enumerate(columns)}
     by_column: list[Sequence[Any]] = []
     for key, process in ordered:
-        values = given[position[key]]
+        values: Sequence[Any]
+        if key not in position:  # a column the rows leave to its default (compiled in)
+            default = table.c[key].default
+            filler = default.arg if isinstance(default, ScalarElementColumnDefault) else None
+            values = [filler] * len(rows)
+        else:
+            values = given[position[key]]
         if process is None:
             by_column.append(values)
         elif values.count(values[0]) == len(values):  # equal values process alike
