@@ -10,109 +10,36 @@ its own work.
 
 from __future__ import annotations
 
-import os
 import platform
 import random
-import re
-import tempfile
-import time
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.outbound import simulated_hub, timed_run
 from wholesync.hub import orders as hub_orders
-from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import Customer, Variant
-from wholesync.simulator.server import start_in_thread
 from wholesync.sync.flows import run_for_tenant
-from wholesync.sync.registry import FLOW_SPECS, FLOWS
-from wholesync.sync.tenants import add_tenant, build_client, get_tenant
+from wholesync.sync.registry import FLOW_SPECS
 
 ORDERS = 1_000
 SHOP = "bench-orders"
-TOKEN = "shpat_bench_orders"
 TARGET = 1.2
 ADDRESS = {"address1": "1 Main Street", "city": "Toronto", "country_code": "CA", "zip": "M5V"}
-OPERATION = re.compile(r"^(?:query|mutation)\s+(\w+)", re.MULTILINE)
-
-
-class CostTap(httpx.BaseTransport):
-    """Passes requests through, adding up the actual cost Shopify charged per operation."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.cost: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        body = response.read()
-        found = OPERATION.search(orjson.loads(request.content)["query"])
-        name = found.group(1) if found else "?"
-        cost = (orjson.loads(body).get("extensions") or {}).get("cost") or {}
-        self.calls[name] += 1
-        self.cost[name] += cost.get("actualQueryCost") or 0
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def run(orders: int = ORDERS) -> dict[str, Any]:
-    sim = start_in_thread(seed=1)
-    spec = {"shop": SHOP, "token": TOKEN, "seed": 1, "plan": "standard"}
     counts = {"products": 40, "customers": 30, "locations": 1}
-    httpx.post(f"{sim.url}/__sim/shops", json={**spec, **counts}, timeout=120).raise_for_status()
-    os.environ["BENCH_ORDERS_TOKEN"] = TOKEN
-    os.environ["BENCH_ORDERS_SECRET"] = "not-used"
-    try:
-        with tempfile.TemporaryDirectory(prefix="wholesync-bench-") as folder:
-            measured = _measure(sim.url, Path(folder), orders)
-    finally:
-        sim.stop()
+    with simulated_hub(SHOP, "orders", counts) as hub:
+        specs = [FLOW_SPECS["products"], FLOW_SPECS["customers"]]
+        assert all(r.status == "succeeded" for r in run_for_tenant(hub.sessions, "orders", specs))
+        keys = _stock_everything(hub.sessions, hub.sim_url)
+        _place(hub.sessions, keys, orders, random.Random(1))
+        result, measured = timed_run(hub, "orders_export")
+    assert result.status == "succeeded" and result.counts["created"] == orders, result
     return _summary(measured, orders)
-
-
-def _measure(sim_url: str, tmp: Path, count: int) -> dict[str, Any]:
-    engine = init_db(f"sqlite:///{tmp / 'hub.db'}")
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        add_tenant(
-            session,
-            "orders",
-            shop=f"{SHOP}.myshopify.com",
-            token_env="BENCH_ORDERS_TOKEN",
-            secret_env="BENCH_ORDERS_SECRET",
-            api_url=sim_url,
-        )
-    specs = [FLOW_SPECS["products"], FLOW_SPECS["customers"]]
-    assert all(r.status == "succeeded" for r in run_for_tenant(sessions, "orders", specs))
-    keys = _stock_everything(sessions, sim_url)
-    _place(sessions, keys, count, random.Random(1))
-    tap = CostTap()
-    with sessions() as session:
-        client = build_client(get_tenant(session, "orders"), transport=tap)
-    bucket = full_bucket(sim_url)
-    started = time.perf_counter()
-    (result,) = run_for_tenant(sessions, "orders", [FLOWS["orders_export"]], client=client)
-    wall = time.perf_counter() - started
-    client.close()
-    engine.dispose()
-    assert result.status == "succeeded" and result.counts["created"] == count, result
-    return {
-        "wall": wall,
-        "bucket": bucket,
-        "cost": dict(tap.cost),
-        "calls": dict(tap.calls),
-        "client_cost": client.cost_used,
-        "retries": client.retries,
-        "throttled": client.throttled_responses,
-    }
 
 
 def _stock_everything(sessions: sessionmaker[Session], sim_url: str) -> list[str]:
@@ -145,21 +72,6 @@ def _place(
             hub_orders.set_lines(order, lines)
             for status in ("pending", "approved"):
                 hub_orders.transition(order, status, exportable=exportable)
-
-
-def full_bucket(sim_url: str, token: str = TOKEN) -> dict[str, float]:
-    """Wait for the shop's bucket to refill after the syncs; its throttle status then."""
-    while True:
-        response = httpx.post(
-            f"{sim_url}/admin/api/2026-07/graphql.json",
-            json={"query": "{ shop { id } }"},
-            headers={"X-Shopify-Access-Token": token},
-            timeout=30,
-        )
-        status = response.json()["extensions"]["cost"]["throttleStatus"]
-        if status["currentlyAvailable"] >= status["maximumAvailable"] - 1:
-            return {key: float(value) for key, value in status.items()}
-        time.sleep(1)
 
 
 def _summary(measured: dict[str, Any], orders: int) -> dict[str, Any]:

@@ -13,82 +13,36 @@ this run, and against the writes' cost with no head start (a bucket already in u
 
 from __future__ import annotations
 
-import os
 import platform
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.order_export import CostTap, full_bucket
-from wholesync.hub.db import init_db, session_factory
+from bench.outbound import simulated_hub, timed_run
 from wholesync.hub.models import InventoryLevel
-from wholesync.simulator.server import start_in_thread
 from wholesync.sync.flows import run_for_tenant
-from wholesync.sync.registry import FLOW_SPECS, FLOWS
-from wholesync.sync.tenants import add_tenant, build_client, get_tenant, set_setting
+from wholesync.sync.registry import FLOW_SPECS
+from wholesync.sync.tenants import set_setting
 
 LEVELS = 50_000
 SHOP = "bench-stock"
-TOKEN = "shpat_bench_stock"
 TARGET = 1.15
 WRITE = "StockExportSet"
 
 
 def run(levels: int = LEVELS) -> dict[str, Any]:
-    sim = start_in_thread(seed=1)
     # About 9.5 variants a product, stocked at both locations.
     counts = {"products": levels // 16, "customers": 1, "locations": 2}
-    spec = {"shop": SHOP, "token": TOKEN, "seed": 1, "plan": "standard", **counts}
-    httpx.post(f"{sim.url}/__sim/shops", json=spec, timeout=600).raise_for_status()
-    os.environ["BENCH_STOCK_TOKEN"] = TOKEN
-    os.environ["BENCH_STOCK_SECRET"] = "not-used"
-    try:
-        with tempfile.TemporaryDirectory(prefix="wholesync-bench-") as folder:
-            measured = _measure(sim.url, Path(folder), levels)
-    finally:
-        sim.stop()
+    with simulated_hub(SHOP, "stock", counts) as hub:
+        with hub.sessions.begin() as session:
+            set_setting(session, "stock", "sync_tag", "null")
+        specs = [FLOW_SPECS["products"], FLOW_SPECS["inventory"]]
+        assert all(r.status == "succeeded" for r in run_for_tenant(hub.sessions, "stock", specs))
+        _erp_changes(hub.sessions, levels)
+        result, measured = timed_run(hub, "stock_export")
+    assert result.status == "succeeded" and result.counts["updated"] == levels, result
     return _summary(measured, levels)
-
-
-def _measure(sim_url: str, tmp: Path, count: int) -> dict[str, Any]:
-    engine = init_db(f"sqlite:///{tmp / 'hub.db'}")
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        add_tenant(
-            session,
-            "stock",
-            shop=f"{SHOP}.myshopify.com",
-            token_env="BENCH_STOCK_TOKEN",
-            secret_env="BENCH_STOCK_SECRET",
-            api_url=sim_url,
-        )
-        set_setting(session, "stock", "sync_tag", "null")
-    specs = [FLOW_SPECS["products"], FLOW_SPECS["inventory"]]
-    assert all(r.status == "succeeded" for r in run_for_tenant(sessions, "stock", specs))
-    _erp_changes(sessions, count)
-    tap = CostTap()
-    with sessions() as session:
-        client = build_client(get_tenant(session, "stock"), transport=tap)
-    bucket = full_bucket(sim_url, TOKEN)
-    started = time.perf_counter()
-    (result,) = run_for_tenant(sessions, "stock", [FLOWS["stock_export"]], client=client)
-    wall = time.perf_counter() - started
-    client.close()
-    engine.dispose()
-    assert result.status == "succeeded" and result.counts["updated"] == count, result
-    return {
-        "wall": wall,
-        "bucket": bucket,
-        "cost": dict(tap.cost),
-        "calls": dict(tap.calls),
-        "retries": client.retries,
-        "throttled": client.throttled_responses,
-    }
 
 
 def _erp_changes(sessions: sessionmaker[Session], count: int) -> None:

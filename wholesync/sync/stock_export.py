@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wholesync.hub.models import Tenant
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.errors import render
-from wholesync.sync.flows import RUN_FAILURES, end_failed
+from wholesync.sync.flows import OutboundFlow, run_recorded
 from wholesync.sync.load_stock_export import mark_pushed, pending_levels, warehouse_index
 from wholesync.sync.map_stock_export import (
     MAX_LINES,
@@ -218,43 +218,17 @@ def export_stock(
         session, tenant.id, tenant.name, FLOW, preview=preview, full=False, trigger=trigger
     )
     pusher = Pusher(session, tenant, client, recorder, preview)
-    cost_before = client.cost_used
-    try:
-        work = plan(pusher, pending_levels(session, tenant.id))
+
+    def work() -> None:
+        planned = plan(pusher, pending_levels(session, tenant.id))
         # Ends the read transaction: no database lock is held over the Shopify calls.
         pusher.commit()
-        for location, levels in work.batches:
-            pusher.push(location, levels, work.gids)
+        for location, levels in planned.batches:
+            pusher.push(location, levels, planned.gids)
             if on_progress is not None:
                 on_progress(len(levels))
-    except RUN_FAILURES as exc:
-        return end_failed(session, recorder, client.cost_used - cost_before, exc)
-    except BaseException as exc:
-        end_failed(session, recorder, client.cost_used - cost_before, exc)
-        raise
-    return recorder.finish(api_cost=client.cost_used - cost_before)
+
+    return run_recorded(session, recorder, client, work)
 
 
-@dataclass(frozen=True)
-class StockExportFlow:
-    """F7 as a flow run by name (queue, schedules, ``wholesync sync stock_export``)."""
-
-    name: FlowName = FLOW
-
-    def run(
-        self,
-        session: Session,
-        tenant: Tenant,
-        client: ShopifyClient,
-        *,
-        full: bool = False,
-        preview: bool = False,
-        trigger: str = "manual",
-        on_progress: Callable[[int], None] | None = None,
-    ) -> RunResult:
-        return export_stock(
-            session, tenant, client, preview=preview, trigger=trigger, on_progress=on_progress
-        )
-
-
-STOCK_EXPORT = StockExportFlow()
+STOCK_EXPORT = OutboundFlow(FLOW, export_stock)
