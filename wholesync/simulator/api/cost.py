@@ -11,8 +11,8 @@ The *actual* cost applies the same rules to the nodes actually returned.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from graphql import (
     FieldNode,
@@ -34,7 +34,9 @@ MUTATION_COST = 10
 CONNECTION_BASE = 2
 COUNT_ROOT_COST = 10
 FREE_TYPES = frozenset({"MoneyV2", "MoneyBag", "PageInfo", "Count"})
+PLAN_CACHE_SIZE = 10_000
 
+T = TypeVar("T")
 Fragments = Mapping[str, FragmentDefinitionNode]
 Variables = Mapping[str, Any]
 
@@ -87,6 +89,10 @@ class CostCalculator:
 
     def __init__(self, schema: GraphQLSchema) -> None:
         self.schema = schema
+        # Per (type, selection set node): what can cost there. A response of 250 nodes walks
+        # the same selection 250 times, and an interface such as Node has hundreds of members.
+        # Each entry holds its node, so the id in the key cannot be reused while it is cached.
+        self._plans: dict[tuple[str, int], tuple[SelectionSetNode, Any]] = {}
 
     def requested(
         self, operation: OperationDefinitionNode, fragments: Fragments, variables: Variables
@@ -157,7 +163,7 @@ class CostCalculator:
                 default=0,
             )
         if isinstance(parent, GraphQLInterfaceType | GraphQLUnionType):
-            members = self.schema.get_possible_types(parent)
+            members = self._members(parent, selection_set, fragments)
             if isinstance(data, Mapping) and "__typename" in data:
                 members = [m for m in members if m.name == data["__typename"]] or members
             return max(
@@ -167,13 +173,7 @@ class CostCalculator:
         if not isinstance(parent, GraphQLObjectType):
             return 0
         total = 0
-        for node in self._fields_for(parent, selection_set, fragments):
-            field = parent.fields.get(node.name.value)
-            if field is None:
-                continue
-            named = get_named_type(field.type)
-            if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
-                continue
+        for node, named in self._costed(parent, selection_set, fragments):
             value = _child(data, node)
             if value is _MISSING or (data is not None and value is None):
                 continue
@@ -184,6 +184,47 @@ class CostCalculator:
             elif named.name not in FREE_TYPES:
                 total += 1 + self._selection(named, node.selection_set, fragments, variables, value)
         return total
+
+    def _costed(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments: Fragments
+    ) -> list[tuple[FieldNode, GraphQLNamedType]]:
+        """The fields selected on ``parent`` whose type can cost: objects, interfaces, unions."""
+
+        def plan() -> list[tuple[FieldNode, GraphQLNamedType]]:
+            costed: list[tuple[FieldNode, GraphQLNamedType]] = []
+            for node in self._fields_for(parent, selection_set, fragments):
+                field = parent.fields.get(node.name.value)
+                named = get_named_type(field.type) if field is not None else None
+                if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+                    costed.append((node, named))
+            return costed
+
+        return self._memo(parent.name, selection_set, plan)
+
+    def _members(
+        self,
+        parent: GraphQLInterfaceType | GraphQLUnionType,
+        selection_set: SelectionSetNode,
+        fragments: Fragments,
+    ) -> list[GraphQLObjectType]:
+        """The possible types of ``parent`` that select something costed; the others cost 0."""
+
+        def plan() -> list[GraphQLObjectType]:
+            members = self.schema.get_possible_types(parent)
+            return [m for m in members if self._costed(m, selection_set, fragments)]
+
+        return self._memo(parent.name, selection_set, plan)
+
+    def _memo(self, type_name: str, selection_set: SelectionSetNode, plan: Callable[[], T]) -> T:
+        key = (type_name, id(selection_set))
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is selection_set:
+            return cast(T, cached[1])
+        if len(self._plans) > PLAN_CACHE_SIZE:
+            self._plans.clear()
+        value = plan()
+        self._plans[key] = (selection_set, value)
+        return value
 
     def _fields_for(
         self, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments: Fragments
