@@ -1,6 +1,7 @@
-"""POST /shipments end to end: an order exported to the simulated store ships in two parts,
-each a Shopify fulfillment made by a worker; a repeated post is the same shipment; and the
-refusals (unknown order, never exported, too many units, bad tracking) are problem+json."""
+"""POST /shipments end to end, on SQLite and PostgreSQL: an order exported to the simulated
+store ships in two parts, each a Shopify fulfillment made by a worker; a repeated post is the
+same shipment; and the refusals (unknown order, never exported, too many units, bad tracking)
+are problem+json."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import httpx
 import pytest
 
 from tests.web.api.conftest import SHIP_TO, Hub, new_order, problem
-from tests.web.api.test_export import database_url, synced
+from tests.web.api.test_export import synced
 from tests.web.harness import consuming
 from wholesync.runtime.service import Runtime
 
-__all__ = ["database_url", "synced"]  # fixtures shared with the export test
+# The export test's fixture; the database is the suite's, so this runs on SQLite and PostgreSQL.
+__all__ = ["synced"]
 
 
 def exported_order(client: httpx.Client) -> dict[str, Any]:
