@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench simulator format clean
+.PHONY: demo test lint bench simulator format clean assets
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)
 
 simulator: $(STAMP)
 	$(BIN)/wholesync simulator --allow-http-callbacks
+
+# Re-vendor the web UI's htmx and Pico CSS from the npm registry (pinned in package-lock.json).
+assets:
+	bash wholesync/web/ui/assets/build.sh
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix wholesync tests bench

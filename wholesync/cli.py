@@ -10,7 +10,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from .commands import apikeys, database, demo, sync, tenants
+from .commands import apikeys, database, demo, sync, tenants, users
 from .commands import jobs as jobs_command
 from .commands import notify as notify_command
 from .commands import serve as serve_command
@@ -22,6 +22,7 @@ app = typer.Typer(help="Wholesync: Shopify <-> B2B wholesale sync.", no_args_is_
 app.command("init")(database.init)
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(apikeys.app, name="apikeys")
+app.add_typer(users.app, name="users")
 app.command("sync")(sync.sync)
 app.command("demo")(demo.demo)
 app.command("serve")(serve_command.serve)

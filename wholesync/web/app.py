@@ -1,4 +1,5 @@
-"""The FastAPI application: Shopify's webhook intake, the REST API and a health check."""
+"""The FastAPI application: Shopify's webhook intake, the REST API, a health check and the
+integration center."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from wholesync.web.api.errors import http_error
 from wholesync.web.intake import InboxWriter
 from wholesync.web.problems import unexpected
 from wholesync.web.shops import ShopDirectory
+from wholesync.web.ui import create_ui
 
 if TYPE_CHECKING:
     from wholesync.runtime.service import Runtime
@@ -50,6 +52,7 @@ def create_app(
     )
     app.add_api_route("/healthz", healthz, methods=["GET"])
     app.mount(PREFIX, create_api(runtime))
+    app.mount("/", create_ui(runtime))  # last: it answers every path the others do not
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
     return app

@@ -10,6 +10,7 @@ from .orders import ErpStatus, Order, OrderLine, OrderOrigin, OrderStatus
 from .shipments import Shipment, ShipmentLine, ShipmentStatus
 from .sync import ExternalRef, SyncAction, SyncRecord, SyncRun
 from .tenancy import AuthMode, Tenant
+from .users import LoginFailure, Role, User, WebSession
 
 __all__ = [
     "Address",
@@ -25,6 +26,7 @@ __all__ = [
     "ErpStatus",
     "ExternalRef",
     "InventoryLevel",
+    "LoginFailure",
     "Order",
     "OrderLine",
     "OrderOrigin",
@@ -32,6 +34,7 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductStatus",
+    "Role",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
@@ -39,6 +42,8 @@ __all__ = [
     "SyncRecord",
     "SyncRun",
     "Tenant",
+    "User",
     "Variant",
     "Warehouse",
+    "WebSession",
 ]

@@ -1,0 +1,98 @@
+"""Tenant isolation of every integration center route, from a table: a route missing from the
+table fails this test, so a new page cannot ship without saying how it keeps brands apart.
+
+Three kinds of route:
+- ``PUBLIC``: answers before sign-in (the sign-in form);
+- ``OWN``: a page of the viewer's tenant; it answers and shows none of the other tenant's rows;
+- ``OTHER``: a route about one row; asked for the other tenant's row, it is 404 and changes
+  nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import update
+
+from tests.web.ui.conftest import ADMIN, UiHub
+from wholesync.hub.models import Customer, Product
+from wholesync.web.ui import PAGES
+
+Ids = dict[str, int]
+# Marks every row of the other tenant that a page could list.
+MARK = "Otherbrand"
+
+
+@dataclass(frozen=True)
+class Other:
+    """Ask for a row of the other tenant: ``path`` builds the URL from that tenant's ids."""
+
+    path: Callable[[Ids], str]
+
+
+PUBLIC = "public"
+OWN = "own"
+Case = str | Other
+
+# (method, route path) -> how to check it. Keep in the order of the menu.
+ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/"): OWN,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): OWN,
+    ("GET", "/dashboard"): OWN,
+}
+
+
+def _routes() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for module in PAGES:
+        for route in module.router.routes:
+            for method in getattr(route, "methods", set()) - {"HEAD"}:
+                found.add((method, getattr(route, "path", "")))
+    return found
+
+
+def test_every_route_is_in_the_table() -> None:
+    missing = sorted(_routes() - set(ROUTES))
+    stale = sorted(set(ROUTES) - _routes())
+    assert not missing, f"add these routes to ROUTES with their tenancy check: {missing}"
+    assert not stale, f"these routes are gone; remove them from ROUTES: {stale}"
+
+
+@pytest.fixture
+def marked(ui: UiHub) -> UiHub:
+    """The other tenant's rows carry :data:`MARK`, so a page that leaks them shows it."""
+    with ui.runtime.sessions.begin() as session:
+        session.execute(
+            update(Product)
+            .where(Product.tenant_id == ui.other.id)
+            .values(title=f"{MARK} Parka", handle="otherbrand-parka")
+        )
+        session.execute(
+            update(Customer)
+            .where(Customer.tenant_id == ui.other.id)
+            .values(company=f"{MARK} Store", email="buyer@otherbrand.example")
+        )
+    return ui
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_route_keeps_tenants_apart(marked: UiHub, method: str, path: str) -> None:
+    case = ROUTES[(method, path)]
+    client = marked.client(ADMIN)
+    if case == PUBLIC:
+        return
+    if case == OWN:
+        if method != "GET":
+            return  # a form of one's own session: covered by the page's own tests
+        response = client.get(path)
+        assert response.status_code in (200, 303), response.text[:500]
+        assert MARK not in response.text and "otherbrand" not in response.text
+        return
+    assert isinstance(case, Other)
+    url = case.path(marked.other.ids)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    assert response.status_code == 404, f"{method} {url}: {response.status_code}"
