@@ -38,6 +38,7 @@ TABLES = {
     "external_refs",
     "inventory_levels",
     "jobs",
+    "login_failures",
     "order_lines",
     "orders",
     "product_images",
@@ -49,8 +50,10 @@ TABLES = {
     "sync_records",
     "sync_runs",
     "tenants",
+    "users",
     "variants",
     "warehouses",
+    "web_sessions",
     "webhook_inbox",
 }
 
