@@ -42,7 +42,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): OWN,
+    # Dashboard, runs and previews
     ("GET", "/dashboard"): OWN,
+    # Orders and order entry
+    # Catalog, customers, inventory and webhooks
+    # Settings
 }
 
 
