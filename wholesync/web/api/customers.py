@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from wholesync.hub.filters import where_contains, where_equal, where_since
 from wholesync.hub.models import AddressKind, Buyer, Customer
 
 from .access import ApiContext
 from .errors import problems
-from .filters import where_contains, where_equal, where_since
 from .order_models import Address
 from .paging import LISTED, Page, Paging
 from .types import MAX_ID, SearchText, Since, query_id, query_text

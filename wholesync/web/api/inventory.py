@@ -11,13 +11,13 @@ from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import contains_eager
 
+from wholesync.hub.filters import where_equal, where_since
 from wholesync.hub.models import Bucket, InventoryLevel, Variant, Warehouse
 from wholesync.hub.stock_levels import MAX_ROWS, set_levels
 from wholesync.runtime.jobs import JobError
 
 from .access import ApiContext
 from .errors import ApiError, Problem, problems
-from .filters import where_equal, where_since
 from .paging import LISTED, Page, Paging
 from .types import MAX_ID, Since, query_id, query_text
 

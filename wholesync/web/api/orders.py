@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session, selectinload
 
 from wholesync.hub import orders as hub_orders
+from wholesync.hub.filters import where_contains, where_equal, where_since
 from wholesync.hub.models import ErpStatus, Order, OrderOrigin, OrderStatus
 from wholesync.hub.order_entry import (
     LineRef,
@@ -21,7 +22,6 @@ from wholesync.hub.orders import get_order, link_customer, mark_edited, set_line
 
 from .access import ApiContext
 from .errors import problems
-from .filters import where_contains, where_equal, where_since
 from .order_models import OrderCreate, OrderFields, OrderOut, OrderPage, OrderPatch
 from .paging import LISTED, Paging
 from .types import MAX_ID, SearchText, Since, query_id

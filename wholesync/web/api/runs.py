@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from wholesync.hub.filters import where_equal, where_since
 from wholesync.hub.models import SyncAction, SyncRecord, SyncRun
 
 from .access import ApiContext
 from .errors import problems
-from .filters import where_equal, where_since
 from .paging import LINK_HEADER, LISTED, Page, Paging
 from .types import MAX_ID, Since, query_text
 

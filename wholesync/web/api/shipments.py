@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
 from wholesync.hub import shipments as hub_shipments
+from wholesync.hub.filters import where_equal, where_since
 from wholesync.hub.models import Shipment, ShipmentStatus
 from wholesync.runtime.jobs import JobError
 
 from .access import Api, ApiContext
 from .errors import problems
-from .filters import where_equal, where_since
 from .paging import LISTED, Paging
 from .shipment_models import ShipmentCreate, ShipmentOut, ShipmentPage
 from .types import MAX_ID, Since, query_id, query_text

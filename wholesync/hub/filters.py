@@ -1,4 +1,4 @@
-"""Filters the list routes share; each is skipped when its value was not given."""
+"""Filters the list queries share; each is skipped when its value was not given."""
 
 from __future__ import annotations
 
