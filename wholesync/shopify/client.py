@@ -25,6 +25,7 @@ from wholesync.shopify.errors import (
     ThrottledError,
     UnavailableError,
 )
+from wholesync.shopify.metrics import CALLS, COST_POINTS, THROTTLED_RESPONSES
 from wholesync.shopify.operations import Operation
 from wholesync.shopify.pagination import paginate
 from wholesync.shopify.retry import Failure, RetryPolicy, status_failure, transport_failure
@@ -188,6 +189,7 @@ class ShopifyClient:
                 self.throttle.cancel(ticket)
                 raise
             self.calls += 1
+            CALLS.labels(self.shop_domain).inc()
             if response.status_code == 401:
                 self.throttle.cancel(ticket)
                 if not renewed and self.auth.renew(self.shop_domain):
@@ -213,6 +215,7 @@ class ShopifyClient:
             actual = self.throttle.settle(ticket, cost)
             if _codes(payload) & {"THROTTLED"}:
                 self.throttled_responses += 1
+                THROTTLED_RESPONSES.labels(self.shop_domain).inc()
                 throttled += 1
                 if throttled > self.max_throttled:
                     raise ThrottledError(
@@ -221,6 +224,7 @@ class ShopifyClient:
                     )
                 continue
             self.cost_used += actual
+            COST_POINTS.labels(self.shop_domain).inc(actual)
             _raise_for_errors(payload, name)
             return payload
 

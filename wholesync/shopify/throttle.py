@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .metrics import THROTTLE_WAIT_SECONDS, THROTTLE_WAITS
+
 
 @dataclass(frozen=True)
 class ThrottleStatus:
@@ -204,6 +206,8 @@ class CostThrottle:
         cost = self.estimate(key)
         wait = self.bucket.reserve(cost)
         if wait > 0:
+            THROTTLE_WAITS.inc()
+            THROTTLE_WAIT_SECONDS.inc(wait)
             self._sleep(wait)
         return Ticket(key, cost)
 

@@ -1,5 +1,5 @@
-"""The FastAPI application: Shopify's webhook intake, the REST API, a health check and the
-integration center."""
+"""The FastAPI application: Shopify's webhook intake, the REST API, health checks, Prometheus
+metrics and the integration center."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 
 from wholesync.runtime.inbox import DRAIN_FLOW
-from wholesync.web import webhooks
+from wholesync.web import metrics, webhooks
 from wholesync.web.api import PREFIX, create_api
 from wholesync.web.api.errors import http_error
+from wholesync.web.health import healthz, readyz
 from wholesync.web.intake import InboxWriter
 from wholesync.web.problems import unexpected
 from wholesync.web.shops import ShopDirectory
@@ -50,14 +51,12 @@ def create_app(
     app.add_middleware(
         webhooks.WebhookIntake, shops=shops, writer=writer, max_body_bytes=max_body_bytes
     )
+    app.state.runtime = runtime
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route("/readyz", readyz, methods=["GET"])
+    app.add_api_route("/metrics", metrics.endpoint(runtime), methods=["GET"])
     app.mount(PREFIX, create_api(runtime))
     app.mount("/", create_ui(runtime))  # last: it answers every path the others do not
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
     return app
-
-
-async def healthz() -> dict[str, str]:
-    """The process is up and serving."""
-    return {"status": "ok"}
