@@ -59,6 +59,7 @@ def request_job(
     flow: str,
     *,
     full: bool = False,
+    preview: bool = False,
     trigger: str = "manual",
     max_attempts: int = 5,
     not_before: datetime | None = None,
@@ -66,6 +67,7 @@ def request_job(
     """The waiting job of (tenant, flow), joined, or a new one: ``(job, created)``.
 
     Joining a request for a full run makes the waiting job full (a full run covers the rest).
+    A preview joins only a waiting preview, and a real run only a waiting real run.
     """
     for _ in range(_JOIN_ATTEMPTS):
         try:
@@ -74,7 +76,10 @@ def request_job(
                     raise JobError("TENANT_NOT_FOUND", f"No tenant with id {tenant_id}.")
                 job = session.scalars(
                     select(Job).where(
-                        Job.tenant_id == tenant_id, Job.flow == flow, Job.status.in_(WAITING)
+                        Job.tenant_id == tenant_id,
+                        Job.flow == flow,
+                        Job.preview.is_(preview),
+                        Job.status.in_(WAITING),
                     )
                 ).one_or_none()
                 if job is not None:
@@ -84,6 +89,7 @@ def request_job(
                     tenant_id=tenant_id,
                     flow=flow,
                     full=full,
+                    preview=preview,
                     trigger=trigger,
                     status=JobStatus.QUEUED,
                     attempts=0,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,11 +54,12 @@ class Job(IdMixin, TenantMixin, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint(one_of("status", tuple(JobStatus)), name="status"),
-        # At most one waiting job per (tenant, flow): a second request joins it.
+        # At most one waiting job per (tenant, flow, preview): a second request joins it.
         Index(
             "uq_jobs_waiting",
             "tenant_id",
             "flow",
+            "preview",
             unique=True,
             sqlite_where=text(_WAITING_SQL),
             postgresql_where=text(_WAITING_SQL),
@@ -68,6 +70,8 @@ class Job(IdMixin, TenantMixin, Base):
     # A flow name (products, customers, inventory, ...) or "webhooks" for inbox processing.
     flow: Mapped[str] = mapped_column(String(32))
     full: Mapped[bool] = mapped_column(default=False)
+    # A dry run: the flow records what it would change and writes nothing else.
+    preview: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Who asked: manual, schedule, webhook, connect, sweep.
     trigger: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)

@@ -111,9 +111,13 @@ class Runtime:
         full: bool = False,
         trigger: str = "manual",
         delay: float = 0.0,
+        preview: bool = False,
     ) -> Job:
         """Join the waiting job of (tenant, flow) or create one and enqueue it (after
-        ``delay`` seconds). ``flow`` is a flow name or ``webhooks`` (the inbox drain)."""
+        ``delay`` seconds). ``flow`` is a flow name or ``webhooks`` (the inbox drain);
+        ``preview`` makes the job a dry run of the flow."""
+        if preview and flow not in FLOWS:
+            raise JobError("UNKNOWN_FLOW", f"No flow named {flow!r} to preview.")
         if flow not in FLOWS and flow != WEBHOOKS:
             known = ", ".join([*FLOWS, WEBHOOKS])
             raise JobError("UNKNOWN_FLOW", f"No flow named {flow!r}; use one of {known}.")
@@ -122,6 +126,7 @@ class Runtime:
             tenant_id,
             flow,
             full=full,
+            preview=preview,
             trigger=trigger,
             max_attempts=self.settings.job_max_attempts,
             not_before=self.clock() + timedelta(seconds=delay),

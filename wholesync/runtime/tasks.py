@@ -162,7 +162,14 @@ class JobRunner:
             warning = self._repair_subscriptions(job, tenant, client)
             with self.run_sessions() as session:
                 tenant = session.get_one(Tenant, job.tenant_id)
-                result = spec.run(session, tenant, client, full=job.full, trigger=job.trigger)
+                result = spec.run(
+                    session,
+                    tenant,
+                    client,
+                    full=job.full,
+                    preview=job.preview,
+                    trigger=job.trigger,
+                )
         finally:
             client.close()
         if result.status == FAILED:
@@ -223,15 +230,19 @@ class JobRunner:
         return outcome.status
 
     def reap(self) -> list[int]:
-        """Fail running jobs whose worker is gone and request their run again; enqueue waiting
-        jobs that lost their queue task. Returns the ids of the jobs failed."""
+        """Fail running jobs whose worker is gone and request their run again (not a
+        preview's); enqueue waiting jobs that lost their queue task. Returns the ids of the
+        jobs failed."""
         now = self.clock()
         reaped = []
         for job in jobs.lost_jobs(self.sessions, now):
             if jobs.fail_lost(self.sessions, job, now):
                 log.warning("job %s (%s) lost its worker; requesting it again", job.id, job.flow)
                 reaped.append(job.id)
-                self.request(job.tenant_id, job.flow, full=job.full, trigger=job.trigger, delay=0.0)
+                if not job.preview:  # a lost preview is shown failed; its viewer asks again
+                    self.request(
+                        job.tenant_id, job.flow, full=job.full, trigger=job.trigger, delay=0.0
+                    )
         for job_id in jobs.orphaned_jobs(self.sessions, now):
             self.enqueue(job_id, 0.0)
         return reaped

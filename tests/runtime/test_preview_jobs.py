@@ -1,0 +1,37 @@
+"""Preview jobs: a worker runs the flow as a dry run, and previews and real runs of one flow
+never join each other's waiting job."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.runtime.conftest import Hub
+from tests.runtime.test_jobs import Rig
+from wholesync.hub.models import Product, SyncRecord, SyncRun
+from wholesync.runtime.jobs import request_job
+from wholesync.runtime.models import JobStatus
+
+
+def test_previews_and_real_runs_wait_as_separate_jobs(hub: Hub) -> None:
+    brand = hub.add_tenant("brand")
+    real, _ = request_job(hub.sessions, brand, "products")
+    preview, created = request_job(hub.sessions, brand, "products", preview=True)
+    assert created and preview.id != real.id and preview.preview and not real.preview
+    again, created = request_job(hub.sessions, brand, "products", preview=True)
+    assert not created and again.id == preview.id
+    joined, created = request_job(hub.sessions, brand, "products")
+    assert not created and joined.id == real.id
+
+
+def test_a_preview_job_records_what_would_change_and_writes_nothing(hub: Hub, brand: int) -> None:
+    rig = Rig(hub)
+    job, _ = request_job(hub.sessions, brand, "products", preview=True)
+    assert rig.runner.execute(job.id) == JobStatus.SUCCEEDED
+    done = rig.job(job.id)
+    with hub.sessions() as session:
+        run = session.get_one(SyncRun, done.run_id)
+        assert (run.flow, run.preview, run.status) == ("products", True, "succeeded")
+        assert run.counts["created"] == 4
+        diffs = session.scalars(select(SyncRecord.diff).where(SyncRecord.run_id == run.id)).all()
+        assert len(diffs) == 4 and all(diff and "title" in diff for diff in diffs)
+        assert session.scalar(select(func.count()).select_from(Product)) == 0
