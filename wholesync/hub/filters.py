@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_
+from sqlalchemy import ColumnElement, Select, func, or_
 
 Row = TypeVar("Row")
 
@@ -23,12 +23,13 @@ def where_since(query: Select[Row], column: Any, since: datetime | None) -> Sele
     return query if since is None else query.where(column >= since)
 
 
-def where_contains(query: Select[Row], text: str | None, *columns: Any) -> Select[Row]:
-    """Rows where any of ``columns`` contains ``text``, ignoring case (LIKE wildcards in
+def contains(text: str, *columns: Any) -> ColumnElement[bool]:
+    """True where any of ``columns`` contains ``text``, ignoring case (LIKE wildcards in
     ``text`` match themselves)."""
-    if text is None:
-        return query
     wanted = text.lower()
-    return query.where(
-        or_(*(func.lower(column).contains(wanted, autoescape=True) for column in columns))
-    )
+    return or_(*(func.lower(column).contains(wanted, autoescape=True) for column in columns))
+
+
+def where_contains(query: Select[Row], text: str | None, *columns: Any) -> Select[Row]:
+    """Rows where any of ``columns`` contains ``text`` (see :func:`contains`)."""
+    return query if text is None else query.where(contains(text, *columns))

@@ -97,6 +97,8 @@ def test_catalog_customers_stock_and_runs(hub: Hub, client: httpx.Client) -> Non
     ids = hub.acme.ids
     [product] = client.get("/products", params={"q": "LINEN"}).json()["items"]
     assert [v["upc"] for v in product["variants"]] == ["LS-S", "LS-M"]
+    by_sku = client.get("/products", params={"q": "ls-m"}).json()["items"]
+    assert [p["id"] for p in by_sku] == [ids["product"]]
     assert client.get("/products", params={"status": "archived"}).json()["items"] == []
     [variant] = client.get("/variants", params={"upc": "LS-M"}).json()["items"]
     assert (variant["id"], variant["wholesale_price"]) == (ids["variant_m"], "20.00")
@@ -109,6 +111,8 @@ def test_catalog_customers_stock_and_runs(hub: Hub, client: httpx.Client) -> Non
     assert customer["addresses"][0]["address2"] == "Suite 4"
     assert [b["code"] for b in customer["buyers"]] == ["B1"]
     assert client.get("/customers", params={"archived": True}).json()["items"] == []
+    by_code = client.get("/customers", params={"q": "c1"}).json()["items"]
+    assert [c["id"] for c in by_code] == [ids["customer"]]
     buyers = client.get("/buyers", params={"customer_id": ids["customer"]}).json()["items"]
     assert [b["id"] for b in buyers] == [ids["buyer"]]
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import selectinload
 
-from wholesync.hub.filters import where_contains, where_equal, where_since
+from wholesync.hub import browse
+from wholesync.hub.filters import where_equal, where_since
 from wholesync.hub.models import Product, ProductStatus, Variant
 
 from .access import ApiContext
@@ -95,14 +95,9 @@ def list_products(
     updated_since: Since = None,
     q: SearchText = None,
 ) -> ProductPage:
-    """Products with their variants and images; ``q`` matches the title or handle."""
-    query = Product.for_tenant(api.tenant_id).options(
-        selectinload(Product.variants), selectinload(Product.images)
-    )
-    if status is not None:
-        query = query.where(Product.status == status)
-    query = where_since(query, Product.updated_at, updated_since)
-    query = where_contains(query, q, Product.title, Product.handle)
+    """Products with their variants and images; ``q`` matches the title, the handle, or a
+    variant's SKU or UPC."""
+    query = browse.products(api.tenant_id, status=status, updated_since=updated_since, text=q)
     return paging.page(api, query, Product.id, "products", ProductPage, ProductOut.model_validate)
 
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
-from sqlalchemy.orm import selectinload
 
-from wholesync.hub.filters import where_contains, where_equal, where_since
+from wholesync.hub import browse
+from wholesync.hub.filters import where_equal, where_since
 from wholesync.hub.models import AddressKind, Buyer, Customer
 
 from .access import ApiContext
@@ -89,20 +89,16 @@ def list_customers(
     updated_since: Since = None,
     q: SearchText = None,
 ) -> CustomerPage:
-    """Customers with their addresses and buyers; ``q`` matches company or name."""
-    query = where_equal(
-        Customer.for_tenant(api.tenant_id).options(
-            selectinload(Customer.addresses), selectinload(Customer.buyers)
-        ),
-        (Customer.customer_code, customer_code),
+    """Customers with their addresses and buyers; ``q`` matches the company, a name, the
+    e-mail or the customer code."""
+    query = browse.customers(
+        api.tenant_id,
+        code=customer_code,
+        email=email,
+        archived=archived,
+        updated_since=updated_since,
+        text=q,
     )
-    if email is not None:
-        query = query.where(func.lower(Customer.email) == email.lower())
-    if archived is not None:
-        archived_at = Customer.archived_at
-        query = query.where(archived_at.is_not(None) if archived else archived_at.is_(None))
-    query = where_since(query, Customer.updated_at, updated_since)
-    query = where_contains(query, q, Customer.company, Customer.first_name, Customer.last_name)
     return paging.page(
         api, query, Customer.id, "customers", CustomerPage, CustomerOut.model_validate
     )

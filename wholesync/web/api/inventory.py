@@ -9,10 +9,10 @@ from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import contains_eager
 
-from wholesync.hub.filters import where_equal, where_since
-from wholesync.hub.models import Bucket, InventoryLevel, Variant, Warehouse
+from wholesync.hub import browse
+from wholesync.hub.filters import where_equal
+from wholesync.hub.models import Bucket, InventoryLevel, Warehouse
 from wholesync.hub.stock_levels import MAX_ROWS, set_levels
 from wholesync.runtime.jobs import JobError
 
@@ -100,18 +100,15 @@ def list_inventory(
     updated_since: Since = None,
 ) -> LevelPage:
     """Stock levels: quantity per variant, warehouse and bucket (ats, incoming, prebook)."""
-    query = where_equal(
-        InventoryLevel.for_tenant(api.tenant_id)
-        .join(Variant, Variant.id == InventoryLevel.variant_id)
-        .join(Warehouse, Warehouse.id == InventoryLevel.warehouse_id)
-        .options(contains_eager(InventoryLevel.variant), contains_eager(InventoryLevel.warehouse)),
-        (InventoryLevel.variant_id, variant_id),
-        (Variant.upc, upc),
-        (InventoryLevel.warehouse_id, warehouse_id),
-        (Warehouse.code, warehouse_code),
-        (InventoryLevel.bucket, bucket),
+    query = browse.levels(
+        api.tenant_id,
+        variant_id=variant_id,
+        upc=upc,
+        warehouse_id=warehouse_id,
+        warehouse_code=warehouse_code,
+        bucket=bucket,
+        updated_since=updated_since,
     )
-    query = where_since(query, InventoryLevel.updated_at, updated_since)
     return paging.page(api, query, InventoryLevel.id, "inventory", LevelPage, LevelOut.of)
 
 
