@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .customers import ADDRESS_FIELDS, customer_by_code, default_address
 from .models import AddressKind, Buyer, Customer, Order, Variant
-from .orders import LineInput, OrderError
+from .orders import LineInput, OrderError, link_customer, mark_edited, set_lines
 
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 BUYER_NOT_FOUND = "BUYER_NOT_FOUND"
@@ -127,6 +127,41 @@ def apply_fields(order: Order, values: Mapping[str, Any]) -> None:
             f"ship_complete {order.ship_complete} is before ship_start {order.ship_start}.",
             "Give a ship window that ends on or after its start.",
         )
+
+
+def apply_entry(session: Session, tenant_id: int, order: Order, values: Mapping[str, Any]) -> None:
+    """Apply an order as given (the keys of ``values`` only): plain fields and addresses, a
+    new customer (company, name, email) to link later, the customer by ``customer_id`` or
+    ``customer_code`` (its default addresses fill the order's missing ones), the buyer, and
+    ``lines`` (line mappings with the fields of :class:`LineRef`), which replace all lines."""
+    apply_fields(order, values)
+    if "new_customer" in values:
+        named = values["new_customer"] or {}
+        order.new_customer_company = named.get("company")
+        order.new_customer_name = named.get("name")
+        order.new_customer_email = named.get("email")
+    customer_id, customer_code = values.get("customer_id"), values.get("customer_code")
+    if customer_id is not None or customer_code is not None:
+        customer = find_customer(
+            session, tenant_id, customer_id=customer_id, customer_code=customer_code
+        )
+        link_customer(order, customer)
+        default_addresses(order, customer)
+    if "buyer_id" in values:
+        order.buyer_id = None
+        if values["buyer_id"] is not None:
+            buyer = find_buyer(session, tenant_id, values["buyer_id"], order)
+            if order.customer is None:
+                link_customer(order, buyer.customer)
+                default_addresses(order, buyer.customer)
+            order.buyer_id = buyer.id
+    elif order.buyer_id is not None:
+        find_buyer(session, tenant_id, order.buyer_id, order)  # still the customer's buyer
+    if values.get("lines") is not None:
+        refs = [LineRef(**line) for line in values["lines"]]
+        set_lines(order, resolve_lines(session, tenant_id, refs))
+    else:
+        mark_edited(order)
 
 
 def default_addresses(order: Order, customer: Customer) -> None:

@@ -14,13 +14,13 @@ from starlette.responses import Response
 
 from wholesync.hub import apikeys, customer_entry, orders, shipments
 from wholesync.hub.errors import HubError
+from wholesync.sync import order_actions
 from wholesync.sync.tenants import TenantError
 from wholesync.web.problems import problem, unexpected
 
 INVALID_CURSOR = "INVALID_CURSOR"
 MALFORMED_JSON = "MALFORMED_JSON"
 INVALID_REQUEST = "INVALID_REQUEST"
-FLOW_DISABLED = "FLOW_DISABLED"
 EXPORT_UNAVAILABLE = "EXPORT_UNAVAILABLE"
 
 # Hub codes that are not plain invalid input (422).
@@ -39,6 +39,7 @@ STATUS_OF = {
     orders.NOT_EXPORTABLE: 409,
     orders.ALREADY_EXPORTED: 409,
     customer_entry.CUSTOMER_CODE_TAKEN: 409,
+    order_actions.FLOW_DISABLED: 409,
 }
 
 

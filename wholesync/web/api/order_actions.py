@@ -8,31 +8,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection
-from typing import Annotated, Final
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from wholesync.hub.erp import set_erp_status
 from wholesync.hub.models import Order, OrderStatus
-from wholesync.hub.orders import (
-    exportable_statuses,
-    get_order,
-    prepare_export,
-    reexport,
-    transition,
-)
+from wholesync.hub.orders import get_order
 from wholesync.runtime.jobs import JobError, get_job
+from wholesync.sync.order_actions import EXPORT_FLOW, move_order, set_to_export
 
 from .access import Api, ApiContext
-from .errors import EXPORT_UNAVAILABLE, FLOW_DISABLED, ApiError, problems
+from .errors import EXPORT_UNAVAILABLE, ApiError, problems
 from .order_models import ErpStatusIn, ExportOut, JobOut, OrderOut, ReexportIn, TransitionIn
 from .orders import OrderId
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/orders", tags=["orders"])
-EXPORT_FLOW: Final = "orders_export"
 FINISHED = (OrderStatus.PROCESSED, OrderStatus.FAILED)
 POLL_SECONDS = 0.2
 Wait = Annotated[
@@ -55,14 +50,8 @@ def transition_order(api: ApiContext, order_id: OrderId, body: TransitionIn) -> 
     INVALID_TRANSITION otherwise; 422 ORDER_INCOMPLETE or CUSTOMER_NOT_LINKED when the order
     lacks what the status needs). Reaching an exportable status requests an export."""
     with api.writing() as session:
-        order = get_order(session, api.tenant_id, order_id)
-        settings = api.settings(session)
-        exportable = exportable_statuses(settings.orders.exportable_statuses)
-        transition(order, body.to, exportable=exportable, reason=body.reason)
-        session.flush()
+        order, export = move_order(session, api.tenant_id, order_id, body.to, reason=body.reason)
         moved = OrderOut.of(order)
-        export = order.export_key is not None and order.status in exportable
-        export = export and settings.flow_active(EXPORT_FLOW)
     if export:
         try:
             api.runtime.request_run(api.tenant_id, EXPORT_FLOW, trigger="order")
@@ -82,8 +71,8 @@ async def export_order(
     with its export key kept). 202 with the queued job; with ``wait``, 200 once the order is
     processed or failed."""
 
-    def prepare(order: Order, exportable: Collection[str]) -> None:
-        prepare_export(order, exportable=exportable)
+    def prepare(session: Session) -> Order:
+        return set_to_export(session, api.tenant_id, order_id)
 
     return await _export(api, order_id, prepare, response, wait)
 
@@ -103,8 +92,8 @@ async def reexport_order(
     (409 CONFIRMATION_REQUIRED otherwise). A failed order is simply retried."""
     confirmed = body is not None and body.confirm_previous_cancelled
 
-    def prepare(order: Order, _exportable: Collection[str]) -> None:
-        reexport(order, confirm_previous_cancelled=confirmed)
+    def prepare(session: Session) -> Order:
+        return set_to_export(session, api.tenant_id, order_id, again=True, confirmed=confirmed)
 
     return await _export(api, order_id, prepare, response, wait)
 
@@ -122,11 +111,11 @@ def report_erp_status(api: ApiContext, order_id: OrderId, body: ErpStatusIn) -> 
 async def _export(
     api: Api,
     order_id: int,
-    prepare: Callable[[Order, Collection[str]], None],
+    prepare: Callable[[Session], Order],
     response: Response,
     wait: float,
 ) -> ExportOut:
-    job_id = await run_in_threadpool(_request_export, api, order_id, prepare)
+    job_id = await run_in_threadpool(_request_export, api, prepare)
     deadline = time.monotonic() + wait
     while True:
         result = await run_in_threadpool(_read, api, order_id, job_id)
@@ -138,20 +127,9 @@ async def _export(
         await asyncio.sleep(POLL_SECONDS)
 
 
-def _request_export(
-    api: Api, order_id: int, prepare: Callable[[Order, Collection[str]], None]
-) -> int:
+def _request_export(api: Api, prepare: Callable[[Session], Order]) -> int:
     with api.writing() as session:
-        order = get_order(session, api.tenant_id, order_id)
-        settings = api.settings(session)
-        if not settings.flow_active(EXPORT_FLOW):
-            raise ApiError(
-                409,
-                FLOW_DISABLED,
-                "Order export is disabled for this tenant. Enable it with `wholesync tenants "
-                "set NAME flows.orders_export.enabled true`, then ask again.",
-            )
-        prepare(order, exportable_statuses(settings.orders.exportable_statuses))
+        prepare(session)
     try:
         job = api.runtime.request_run(api.tenant_id, EXPORT_FLOW, trigger="manual")
     except JobError as exc:

@@ -10,15 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from wholesync.hub import orders as hub_orders
 from wholesync.hub.filters import where_contains, where_equal, where_since
 from wholesync.hub.models import ErpStatus, Order, OrderOrigin, OrderStatus
-from wholesync.hub.order_entry import (
-    LineRef,
-    apply_fields,
-    default_addresses,
-    find_buyer,
-    find_customer,
-    resolve_lines,
-)
-from wholesync.hub.orders import get_order, link_customer, mark_edited, set_lines
+from wholesync.hub.order_entry import apply_entry
+from wholesync.hub.orders import get_order
 
 from .access import ApiContext
 from .errors import problems
@@ -101,34 +94,4 @@ def edit_order(api: ApiContext, order_id: OrderId, body: OrderPatch) -> OrderOut
 
 
 def _apply(session: Session, tenant_id: int, order: Order, body: OrderFields) -> None:
-    given = body.model_fields_set
-    apply_fields(order, body.model_dump(include=given))
-    if "new_customer" in given:
-        named = body.new_customer
-        order.new_customer_company = named.company if named else None
-        order.new_customer_name = named.name if named else None
-        order.new_customer_email = named.email if named else None
-    if body.customer_id is not None or body.customer_code is not None:
-        customer = find_customer(
-            session, tenant_id, customer_id=body.customer_id, customer_code=body.customer_code
-        )
-        link_customer(order, customer)
-        default_addresses(order, customer)
-    if "buyer_id" in given:
-        order.buyer_id = None
-        if body.buyer_id is not None:
-            buyer = find_buyer(session, tenant_id, body.buyer_id, order)
-            if order.customer is None:
-                link_customer(order, buyer.customer)
-                default_addresses(order, buyer.customer)
-            order.buyer_id = buyer.id
-    elif order.buyer_id is not None:
-        find_buyer(session, tenant_id, order.buyer_id, order)  # still the customer's buyer
-    if body.lines is not None:
-        refs = [
-            LineRef(line.quantity, line.unit_price, line.upc, line.variant_id)
-            for line in body.lines
-        ]
-        set_lines(order, resolve_lines(session, tenant_id, refs))
-    else:
-        mark_edited(order)
+    apply_entry(session, tenant_id, order, body.model_dump(include=body.model_fields_set))
