@@ -53,8 +53,10 @@ class Api:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One transaction, committed when the block ends and rolled back on an error."""
-        with self.runtime.sessions.begin() as session:
+        """One transaction, committed when the block ends and rolled back on an error. It
+        takes SQLite's write lock at the start: a reader turned writer fails at once with
+        "database is locked" while a worker writes."""
+        with self.runtime.run_sessions.begin() as session:
             yield session
 
     def owned(self, session: Session, model: type[Owned], id_: int, what: str) -> Owned:

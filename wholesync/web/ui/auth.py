@@ -41,7 +41,7 @@ def login(
     runtime = request.app.state.runtime
     address = request.client.host if request.client else "unknown"
     now = utcnow()
-    with runtime.sessions.begin() as session:
+    with runtime.run_sessions.begin() as session:
         if not users.login_allowed(session, email, address, now):
             return render(
                 request,
