@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     shopify_api_version: str = Field("2026-07", pattern=r"^\d{4}-(01|04|07|10)$")
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="json: one object per line with tenant, flow and run; text: plain"
+    )
     # E-mail notifications (wholesync/notify): alerts and daily digests go out through SMTP.
     smtp_host: str | None = Field(None, description="SMTP server; unset, no e-mail is sent")
     smtp_port: int = Field(587, ge=1, le=65535)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
+from wholesync import logs
 from wholesync.commands.common import console, fail
 from wholesync.hub.errors import HubError
 from wholesync.runtime.queue import QueueError, describe_url
@@ -21,10 +21,7 @@ THREADS_HELP = "Threads running jobs (default: WHOLESYNC_WORKER_THREADS, 2)."
 @contextmanager
 def runtime_scope(settings: Settings) -> Iterator[Runtime]:
     """The runtime of the configured database and queue; configuration errors exit 2."""
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the schema check's chatter
+    logs.configure(settings.log_level, settings.log_format)
     try:
         runtime = Runtime(
             settings.database_url, settings.queue_url, name=settings.queue_name, settings=settings

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from wholesync import logs
 from wholesync.hub.models import Tenant
 from wholesync.hub.models.types import utcnow
 from wholesync.runtime import jobs
@@ -117,11 +118,12 @@ class JobRunner:
             claimed = jobs.claim(self.sessions, job_id, self.clock())
             if claimed is None:
                 return None
-            try:
-                outcome = self._attempt(claimed)
-            except Exception as exc:  # a bug or a dead database: recorded, then retried
-                log.exception("job %s failed", job_id)
-                outcome = failure(f"{type(exc).__name__}: {exc}")
+            with logs.context(tenant_id=claimed.tenant_id, flow=claimed.flow, job_id=job_id):
+                try:
+                    outcome = self._attempt(claimed)
+                except Exception as exc:  # a bug or a dead database: recorded, then retried
+                    log.exception("job %s failed", job_id)
+                    outcome = failure(f"{type(exc).__name__}: {exc}")
             status = self._settle(claimed, outcome)
         # Hand over: a request that arrived meanwhile waits behind this run; start it now
         # rather than when its busy retry comes round (its own task then finds it done).

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wholesync import logs
 from wholesync.hub.models import SyncRun
 from wholesync.hub.models.types import utcnow
 from wholesync.sync.bulk_write import insert_rows
@@ -124,6 +125,7 @@ class RunRecorder:
         session.add(run)
         session.commit()
         self.run_id = run.id
+        logs.bind(tenant=tenant_name, flow=flow, run_id=run.id)
 
     def count(self, action: str) -> None:
         """Count a decision that leaves no record (an unchanged record in a real run)."""
