@@ -20,6 +20,7 @@ from wholesync.shopify.bulk_jsonl import BulkShape, rebuild
 from wholesync.shopify.errors import (
     AuthError,
     InvalidQueryError,
+    ShopifyError,
     UnavailableError,
     raise_user_errors,
 )
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 IN_PROGRESS = frozenset({"CREATED", "RUNNING", "CANCELING"})
 GONE_STATUSES = frozenset({403, 404, 410})  # result URLs expire after seven days
+# Where Shopify keeps bulk results (signed Google Cloud Storage URLs), and its own hosts.
+RESULT_STORAGE_HOST = "storage.googleapis.com"
+RESULT_HOST_SUFFIXES = (".shopify.com", ".myshopify.com", ".shopifycdn.com")
+BULK_URL_REFUSED = "BULK_URL_REFUSED"
 
 Wait = Callable[[threading.Event, float], bool]
 
@@ -92,6 +97,7 @@ class BulkRunner:
         url = finished.get("url")
         if not url:  # Shopify gives no file when the query matched nothing
             return iter(())
+        check_result_url(str(url), self.client.shop_domain, self.client.base_url)
         return rebuild(self.lines(str(url)), shape)
 
     def start(self, query: str) -> dict[str, Any]:
@@ -173,6 +179,25 @@ class BulkRunner:
                     skip -= 1
                     continue
                 yield line
+
+
+def check_result_url(url: str, shop_domain: str, base_url: str) -> None:
+    """Refuse a result URL outside Shopify's storage, the shop and the API we were pointed at
+    (the simulator): a forged or tampered answer must not make us fetch an arbitrary host."""
+    parsed = httpx.URL(url)
+    api = httpx.URL(base_url)
+    own = (parsed.scheme, parsed.host, parsed.port) == (api.scheme, api.host, api.port)
+    shopify = parsed.scheme == "https" and (
+        parsed.host in (RESULT_STORAGE_HOST, shop_domain)
+        or parsed.host.endswith(RESULT_HOST_SUFFIXES)
+    )
+    if not (own or shopify):
+        raise ShopifyError(
+            f"Refused to download a bulk result from {parsed.scheme}://{parsed.host}: it is not "
+            "Shopify's storage or the shop.",
+            fix="Check the tenant's API URL; if Shopify moved its bulk storage, report it.",
+            code=BULK_URL_REFUSED,
+        )
 
 
 class _Retry(Exception):
