@@ -47,6 +47,28 @@ ROUTES: dict[tuple[str, str], Case] = {
     # Orders and order entry
     # Catalog, customers, inventory and webhooks
     # Settings
+    ("GET", "/settings"): OWN,
+    ("GET", "/settings/sync"): OWN,
+    ("POST", "/settings/sync"): OWN,
+    ("GET", "/settings/pricing"): OWN,
+    ("POST", "/settings/pricing"): OWN,
+    ("GET", "/settings/custom-fields"): OWN,
+    ("POST", "/settings/custom-fields"): OWN,
+    ("GET", "/settings/stock"): OWN,
+    ("POST", "/settings/stock"): OWN,
+    ("GET", "/settings/orders"): OWN,
+    ("POST", "/settings/orders"): OWN,
+    ("GET", "/settings/note"): OWN,
+    ("POST", "/settings/note"): OWN,
+    ("GET", "/settings/erp"): OWN,
+    ("POST", "/settings/erp"): OWN,
+    ("GET", "/settings/schedules"): OWN,
+    ("POST", "/settings/schedules"): OWN,
+    ("GET", "/settings/notifications"): OWN,
+    ("POST", "/settings/notifications"): OWN,
+    ("POST", "/settings/test-email"): OWN,
+    ("GET", "/settings/export.toml"): OWN,
+    ("POST", "/settings/import"): OWN,
 }
 
 

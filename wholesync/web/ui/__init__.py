@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from . import auth, dashboard
+from . import auth, dashboard, settings_mail, settings_pages, settings_transfer
 from .guard import Guard
 from .page import LoginRequired, PageError, render
 from .templating import TEMPLATES
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATIC = TEMPLATES.parent / "static"
-PAGES = [auth, dashboard]
+PAGES = [auth, dashboard, settings_pages, settings_mail, settings_transfer]
 
 
 def create_ui(runtime: Runtime) -> FastAPI:
