@@ -43,6 +43,15 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): OWN,
     # Dashboard, runs and previews
+    ("POST", "/dashboard/run"): OWN,
+    ("POST", "/dashboard/preview"): OWN,
+    ("GET", "/runs"): OWN,
+    ("GET", "/runs/{run_id}"): Other(lambda ids: f"/runs/{ids['run']}"),
+    ("GET", "/runs/{run_id}/progress"): Other(lambda ids: f"/runs/{ids['run']}/progress"),
+    ("GET", "/runs/{run_id}/records.csv"): Other(lambda ids: f"/runs/{ids['run']}/records.csv"),
+    ("POST", "/runs/{run_id}/apply"): Other(lambda ids: f"/runs/{ids['run']}/apply"),
+    ("GET", "/jobs"): OWN,
+    ("GET", "/jobs/progress"): OWN,
     ("GET", "/dashboard"): OWN,
     # Orders and order entry
     # Catalog, customers, inventory and webhooks

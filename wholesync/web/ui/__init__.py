@@ -19,7 +19,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from . import auth, dashboard, settings_mail, settings_pages, settings_transfer
+from . import (
+    auth,
+    dashboard,
+    jobs,
+    previews,
+    records,
+    run_progress,
+    runs,
+    settings_mail,
+    settings_pages,
+    settings_transfer,
+)
 from .guard import Guard
 from .page import LoginRequired, PageError, render
 from .templating import TEMPLATES
@@ -29,7 +40,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATIC = TEMPLATES.parent / "static"
-PAGES = [auth, dashboard, settings_pages, settings_mail, settings_transfer]
+PAGES = [
+    auth,
+    dashboard,
+    runs,
+    run_progress,
+    records,
+    previews,
+    jobs,
+    settings_pages,
+    settings_mail,
+    settings_transfer,
+]
 
 
 def create_ui(runtime: Runtime) -> FastAPI:
