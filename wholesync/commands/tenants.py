@@ -1,8 +1,9 @@
 """``wholesync tenants``: add, list, show and configure tenants (brands with their store),
-connect their webhooks and rotate their secret."""
+export and import their settings as TOML, connect their webhooks and rotate their secret."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -11,8 +12,9 @@ from rich.table import Table
 
 from wholesync.commands.common import console, fail, print_json, session_scope
 from wholesync.shopify import ShopifyError
-from wholesync.sync import subscriptions
+from wholesync.sync import settings_toml, subscriptions
 from wholesync.sync import tenants as service
+from wholesync.sync.settings_check import SettingsProblems, replace_settings
 
 app = typer.Typer(help="Add, list and configure tenants.", no_args_is_help=True)
 
@@ -119,6 +121,50 @@ def set_(
         print_json(settings.model_dump(mode="json"))
     else:
         console.print(f"{name}: {key} = {value}")
+
+
+@app.command("export")
+def export(
+    name: str,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of printing.")
+    ] = None,
+) -> None:
+    """Export all of a tenant's settings as TOML (secrets are never part of them)."""
+    with session_scope() as sessions, sessions() as session:
+        settings = service.tenant_settings(service.get_tenant(session, name))
+    text = settings_toml.to_toml(name, settings)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail("CANNOT_WRITE", f"Cannot write {output}: {exc.strerror}; choose another --output.")
+    console.print(f"Settings of {name} written to {output}.", highlight=False)
+
+
+@app.command("import")
+def import_(
+    name: str,
+    file: Annotated[Path, typer.Argument(help="A TOML file made by `tenants export`.")],
+) -> None:
+    """Replace a tenant's settings with FILE's; nothing changes when any value is invalid."""
+    try:
+        settings = settings_toml.from_toml(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail("CANNOT_READ", f"Cannot read {file}: {exc.strerror}; give the path of a TOML file.")
+    except UnicodeDecodeError:
+        fail("INVALID_SETTING", f"{file} is not UTF-8 text; give the TOML file as exported.")
+    except SettingsProblems as exc:
+        fail(
+            exc.code,
+            f"{file} was not imported; nothing changed. Fix these and retry:\n"
+            + "\n".join(f"  {problem}" for problem in exc.problems),
+        )
+    with session_scope() as sessions, sessions.begin() as session:
+        replace_settings(service.get_tenant(session, name), settings.model_dump(mode="json"))
+    console.print(f"Settings of {name} imported from {file}.", highlight=False)
 
 
 @app.command("connect")
