@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from wholesync.hub.models import SyncRun
 from wholesync.runtime.jobs import JobError
@@ -93,11 +93,14 @@ def _watched(page: Page, session: Session, job: Job) -> Watched:
     return Watched(job, run, counts)
 
 
-@router.get("/jobs")
-def list_jobs(page: SignedIn, id: JobId = None) -> HTMLResponse:
-    """The tenant's recent jobs; ``id`` watches one of them until it is done."""
+@router.get("/jobs", response_model=None)
+def list_jobs(page: SignedIn, id: JobId = None) -> Response:
+    """The tenant's recent jobs; ``id`` watches one of them until it is done, then shows
+    its run."""
     with page.reading() as session:
         watched = _watched(page, session, _job(page, session, id)) if id is not None else None
+        if watched is not None and watched.done and watched.job.run_id is not None:
+            return page.redirect(f"/runs/{watched.job.run_id}")
         recent = session.scalars(
             select(Job)
             .where(Job.tenant_id == page.tenant_id)
