@@ -1,4 +1,5 @@
-"""The `wholesync` command: the simulator command serves a seeded shop; the demo runs."""
+"""The `wholesync` command: the simulator command serves a seeded shop (the demo is tested in
+tests/test_demo.py)."""
 
 from __future__ import annotations
 
@@ -75,28 +76,3 @@ def test_simulator_command_serves_a_seeded_shop(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def test_demo_syncs_the_store_then_the_merchant_edit_then_exports_orders(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*WHOLESYNC, "demo", "--once"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            **os.environ,
-            "COLUMNS": "200",
-            "WHOLESYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-        },
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "demo.myshopify.com" in result.stdout
-    summaries = [line for line in result.stdout.splitlines() if line.startswith("│ products")]
-    assert len(summaries) == 2, result.stdout
-    first, second = ([cell.strip() for cell in line.split("│")] for line in summaries)
-    assert first[3] != "0", "the first sync creates the tagged products"
-    assert second[6] == "1", "the untagged product is archived by the second sync"
-    exported = [line for line in result.stdout.splitlines() if "│ PO-DEMO-" in line]
-    assert len(exported) == 5, result.stdout
-    assert sum("processed" in line and "#10" in line for line in exported) == 4
-    assert "failed" in exported[-1] and "INSUFFICIENT_INVENTORY" in exported[-1]

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from wholesync.simulator.app import Simulator, create_app
 from wholesync.simulator.clock import Clock, system_clock
@@ -47,13 +48,23 @@ def start_in_thread(
     port = port or free_port(host)
     url = f"http://{host}:{port}"
     sim = Simulator(clock=clock, allow_http_callbacks=allow_http_callbacks, seed=seed, base_url=url)
-    config = uvicorn.Config(create_app(sim), host=host, port=port, log_level="warning")
+    server, thread, _ = serve_in_thread(create_app(sim), host, port, name="shopify-simulator")
+    return RunningSimulator(sim=sim, server=server, thread=thread, url=url)
+
+
+def serve_in_thread(
+    app: ASGIApp, host: str, port: int, *, name: str
+) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """Serve ``app`` from a daemon thread named ``name``; returns once it listens, with the
+    port it bound (``port`` 0 takes any free one). RuntimeError when it cannot listen."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="shopify-simulator", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"simulator did not start on {url}")
+            raise RuntimeError(f"{name} did not start on http://{host}:{port}")
         time.sleep(0.02)
-    return RunningSimulator(sim=sim, server=server, thread=thread, url=url)
+    bound: int = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, bound
