@@ -87,7 +87,8 @@ class RequestRun(Protocol):
 @dataclass
 class JobRunner:
     """Runs jobs by id. ``enqueue(job_id, delay)`` puts a job's queue task in the queue.
-    Flow runs and inbox drains use ``run_sessions`` (see ``Runtime.run_sessions``)."""
+    Flow runs (not previews) and inbox drains use ``run_sessions`` (see
+    ``Runtime.run_sessions``)."""
 
     sessions: sessionmaker[Session]
     run_sessions: sessionmaker[Session]
@@ -162,7 +163,10 @@ class JobRunner:
             return failure(f"{exc.code}: {exc.message}")
         try:
             warning = self._repair_subscriptions(job, tenant, client)
-            with self.run_sessions() as session:
+            # A preview reads for its whole length and writes only at its end: on SQLite,
+            # taking the write lock up front would stall every other writer meanwhile.
+            sessions = self.sessions if job.preview else self.run_sessions
+            with sessions() as session:
                 tenant = session.get_one(Tenant, job.tenant_id)
                 result = spec.run(
                     session,
