@@ -63,9 +63,9 @@ def test_defaults_round_trip_and_a_missing_key_takes_its_default() -> None:
     assert from_toml("[orders.tax_rates]\nFR = 0.2").orders.tax_rates == {"FR": Decimal("0.2")}
 
 
-# Any character but lone surrogates (not encodable), and no comma in a tag.
-TEXT = st.characters(exclude_categories=["Cs"])
-TAG = st.characters(exclude_categories=["Cs"], exclude_characters=",")
+# Any character but lone surrogates (not encodable) and NUL (refused), and no comma in a tag.
+TEXT = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+TAG = st.characters(exclude_categories=["Cs"], exclude_characters=",\x00")
 
 
 @given(
@@ -99,6 +99,7 @@ def test_any_text_round_trips(tag: str, location: str, terms: str) -> None:
         ("unset = ['sync_tag']\nsync_tag = 'x'", "sync_tag", "keep only one"),
         ("unset = 'sync_tag'", "unset", 'unset = ["sync_tag"]'),
         ("upc_key = ", "", "not valid TOML"),
+        ('[erp_defaults]\nhold_code = "a\\u0000b"', "erp_defaults.hold_code", "NUL character"),
     ],
 )
 def test_an_invalid_file_is_refused_with_the_key_path(text: str, key: str, fix: str) -> None:

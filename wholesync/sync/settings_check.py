@@ -8,7 +8,7 @@ and ``tenants import`` change many at once, so they report every invalid key, no
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,28 @@ class SettingsProblems(ValueError):
 
 def validate_settings(data: Mapping[str, Any]) -> TenantSettings:
     """The settings ``data`` describes; :class:`SettingsProblems` lists every invalid key."""
+    nul = list(_nul_characters(data, ""))
+    if nul:
+        raise SettingsProblems(nul)
     try:
         return TenantSettings.model_validate(dict(data))
     except ValidationError as exc:
         raise SettingsProblems(problems_of(exc)) from None
+
+
+def _nul_characters(value: Any, key: str) -> Iterator[Problem]:
+    # PostgreSQL's JSON cannot store U+0000, and no setting has a use for it.
+    if isinstance(value, str) and "\x00" in value:
+        yield Problem(key, "contains a NUL character (U+0000); remove it.")
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            path = f"{key}.{name}" if key else str(name)
+            if "\x00" in str(name):
+                yield Problem(path, "the name contains a NUL character (U+0000); remove it.")
+            yield from _nul_characters(item, path)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _nul_characters(item, key)
 
 
 def replace_settings(tenant: Tenant, data: Mapping[str, Any]) -> TenantSettings:
