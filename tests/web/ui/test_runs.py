@@ -208,3 +208,36 @@ def test_another_tenants_runs_and_jobs_are_not_found(ui: UiHub) -> None:
     assert client.get("/jobs", params={"id": job.id}).status_code == 404
     assert client.get("/jobs/progress", params={"id": job.id}).status_code == 404
     assert jobs_of(ui, ui.acme.id) == [] and len(jobs_of(ui, ui.other.id)) == 1
+
+
+def test_a_watched_job_polls_until_done_then_opens_its_run(ui: UiHub) -> None:
+    job = ui.runtime.request_run(ui.acme.id, "products")
+    client = ui.client(OPERATOR)
+    waiting = client.get("/jobs/progress", params={"id": job.id})
+    assert "Waiting for a worker" in waiting.text and 'hx-trigger="every 1s"' in waiting.text
+    run = add_run(ui)
+    with ui.runtime.sessions.begin() as session:
+        done = session.get_one(Job, job.id)
+        done.status, done.run_id = "succeeded", run
+    finished = client.get("/jobs/progress", params={"id": job.id})
+    assert finished.headers["HX-Redirect"] == f"/runs/{run}"
+    opened = client.get("/jobs", params={"id": job.id})
+    assert opened.status_code == 303 and opened.headers["location"] == f"/runs/{run}"
+    listed = client.get("/jobs").text
+    assert f'href="/jobs?id={job.id}"' in listed and f'href="/runs/{run}"' in listed
+
+
+def test_a_job_that_did_not_run_shows_why_and_stops_polling(ui: UiHub) -> None:
+    job = ui.runtime.request_run(ui.acme.id, "customers")
+    with ui.runtime.sessions.begin() as session:
+        cancelled = session.get_one(Job, job.id)
+        cancelled.status = "cancelled"
+        cancelled.error = "FLOW_DISABLED: customers is off: the flow is disabled."
+    client = ui.client(ADMIN)
+    for response in (
+        client.get("/jobs", params={"id": job.id}),
+        client.get("/jobs/progress", params={"id": job.id}),
+    ):
+        assert response.status_code == 200
+        assert "FLOW_DISABLED: customers is off" in response.text
+        assert "hx-trigger" not in response.text
