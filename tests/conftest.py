@@ -17,6 +17,9 @@ from sqlalchemy import make_url
 
 from wholesync.simulator.server import RunningSimulator, start_in_thread
 
+# Fails the run when a secret the tests handed the product shows up in what it wrote.
+pytest_plugins = ["tests.secrets_scan"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_ROOT = PROJECT_ROOT.parent / "shared"
 REQUIRE_SHARED_ENV = "WHOLESYNC_REQUIRE_SHARED"

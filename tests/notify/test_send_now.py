@@ -12,6 +12,7 @@ from aiosmtpd.smtp import Session as SmtpSession
 from typer.testing import CliRunner
 
 from tests.notify.conftest import SENDER, Hub, Inbox, SmtpServer, body, free_port, smtp_settings
+from tests.secrets_scan import remember
 from wholesync.cli import app
 from wholesync.hub.db import init_db, session_factory
 from wholesync.notify.mailer import NotifyError, SmtpConfig
@@ -19,6 +20,7 @@ from wholesync.notify.notifier import Notifier
 from wholesync.sync.tenants import add_tenant, set_setting
 
 PASSWORD = "smtp-pass-do-not-print"
+remember(PASSWORD)
 
 
 def test_a_test_email_goes_to_the_given_address(

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from tests.secrets_scan import remember
 from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models import (
     Customer,
@@ -223,6 +224,7 @@ def open_shop(
     number = next(_numbers)
     handle = f"hooks{number}-{uuid.uuid4().hex[:6]}"
     secret = f"whsec-{uuid.uuid4().hex}"
+    remember(secret, f"shpat_{handle}", previous_secret)
     spec = {
         "shop": handle,
         "token": f"shpat_{handle}",

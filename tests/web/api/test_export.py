@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.secrets_scan import read_response, remember
 from tests.web.api.conftest import SHIP_TO, new_order
 from tests.web.harness import consuming, open_shop, serving
 from wholesync.hub.apikeys import create_key
@@ -36,9 +37,13 @@ def synced(
         assert result.status == "succeeded", result.error
     with runtime.sessions.begin() as session:
         _, key = create_key(session, shop.tenant_id, "tests")
+    remember(key)
     with serving(create_app(runtime)) as url:
         headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=f"{url}/api/v1", headers=headers, timeout=90) as client:
+        hooks = {"response": [read_response]}
+        with httpx.Client(
+            base_url=f"{url}/api/v1", headers=headers, timeout=90, event_hooks=hooks
+        ) as client:
             yield client
     httpx.delete(f"{simulator.url}/__sim/shops/{shop.handle}", timeout=30)
 
