@@ -72,12 +72,12 @@ def check_sign_in(url: str, email: str, password: str) -> str | None:
 def keep_serving(runtime: Runtime, control_url: str, every: float) -> None:
     """Run the job workers and the scheduler, and a busy merchant in the store, until Ctrl-C
     (or SIGTERM); then let running jobs finish and stop."""
+    merchant = BusyMerchant(control_url, every=every, report=_show_action)
     consumer = runtime.consumer(workers=max(runtime.settings.worker_threads, 1), periodic=True)
     consumer.start()
     # The consumer's signal handlers only flag its own loop, which the demo does not run.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    merchant = BusyMerchant(control_url, every=every, report=_show_action)
     merchant.start()
     try:
         while True:
@@ -87,7 +87,8 @@ def keep_serving(runtime: Runtime, control_url: str, every: float) -> None:
     finally:
         merchant.stop()
         consumer.stop(graceful=True)
-    done = ", ".join(f"{count} {kind}s" for kind, count in sorted(merchant.done.items()))
+    made = sorted(merchant.done.items())
+    done = ", ".join(f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in made)
     console.print(f"The merchant made {done or 'no changes'}.", highlight=False)
 
 
