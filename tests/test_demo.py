@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from tests.secrets_scan import remember
 from tests.web.harness import eventually
 from wholesync.hub.models import Order, OrderOrigin, Product, SyncRun, Variant
 from wholesync.simulator.server import free_port
@@ -73,6 +74,7 @@ def test_exit_after_sync_tours_exports_the_orders_and_checks_sign_in(tmp_path: P
     assert failed["CUSTOMER_NOT_FOUND"][2] == "Northwind Boutique"
     password = re.search(r"^password: (\S{12,})$", printed, re.MULTILINE)
     assert password is not None, printed
+    remember(password.group(1))  # the database keeps its hash only
     assert "Sign-in checked" in printed
     tour = re.search(r"The tour took ([\d.]+) s from start to summary", printed)
     assert tour is not None and float(tour.group(1)) < 60, "a newcomer waits well under 2 minutes"
@@ -138,6 +140,7 @@ def test_demo_serves_while_the_busy_merchant_works_until_ctrl_c(tmp_path: Path) 
     try:
         url = output.wait_for(r"^Open (http://\S+) and sign in as").group(1)
         password = output.wait_for(r"^password: (\S+)$").group(1)
+        remember(password)
         store = output.wait_for(r"simulated store \((http://[\d.:]+), token").group(1)
         _sign_in(url, password)
         control = f"{store}/__sim/shops/demo"
