@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
+from wholesync.hub.filters import where_equal
 from wholesync.hub.models import Tenant
 from wholesync.runtime.models import WAITING, InboxEntry, InboxStatus, Job
 
@@ -177,6 +178,20 @@ def counts(session: Session, tenant_id: int | None = None) -> dict[str, int]:
     for status, count in session.execute(query):
         found[status] = count
     return found
+
+
+def entries(
+    tenant_id: int, *, status: str | None = None, topic: str | None = None
+) -> Select[InboxEntry]:
+    """The tenant's deliveries with the given status and topic, their bodies left unloaded."""
+    query = InboxEntry.for_tenant(tenant_id).options(defer(InboxEntry.body))
+    return where_equal(query, (InboxEntry.status, status), (InboxEntry.topic, topic))
+
+
+def topics(session: Session, tenant_id: int) -> list[str]:
+    """The topics the tenant has deliveries of, in name order."""
+    query = select(InboxEntry.topic).where(InboxEntry.tenant_id == tenant_id).distinct()
+    return sorted(session.scalars(query))
 
 
 def reset_stale(

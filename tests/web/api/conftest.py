@@ -25,6 +25,8 @@ from wholesync.hub.models import (
     Variant,
     Warehouse,
 )
+from wholesync.hub.models.types import utcnow
+from wholesync.runtime.models import InboxEntry
 from wholesync.runtime.service import Runtime
 from wholesync.sync.tenants import add_tenant
 from wholesync.web.app import create_app
@@ -57,7 +59,7 @@ class Hub:
 
 def seed(session: Session, name: str) -> Tenant:
     """A tenant with a product of two variants, stock, a customer with addresses and a
-    buyer, and a finished sync run with a rejected record."""
+    buyer, a finished sync run with a rejected record, and a processed webhook delivery."""
     tenant = add_tenant(session, name, shop=f"{name}.myshopify.com", token_env="T", secret_env="S")
     product = Product(tenant_id=tenant.id, title="Linen Shirt", handle="linen-shirt")
     variants = [
@@ -103,7 +105,15 @@ def seed(session: Session, name: str) -> Tenant:
         bucket="ats",
         quantity=7,
     )
-    session.add(level)
+    delivery = InboxEntry(
+        tenant_id=tenant.id,
+        webhook_id=f"{name}-seed",
+        topic="products/update",
+        body=b"{}",
+        status="processed",
+        processed_at=utcnow(),
+    )
+    session.add_all([level, delivery])
     session.flush()
     _, key = create_key(session, tenant.id, "tests")
     ids = {
@@ -115,6 +125,7 @@ def seed(session: Session, name: str) -> Tenant:
         "buyer": buyer.id,
         "run": run.id,
         "level": level.id,
+        "webhook": delivery.id,
     }
     return Tenant(tenant.id, key, ids)
 

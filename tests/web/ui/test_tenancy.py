@@ -55,6 +55,13 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/dashboard"): OWN,
     # Orders and order entry
     # Catalog, customers, inventory and webhooks
+    ("GET", "/catalog"): OWN,
+    ("GET", "/catalog/{product_id}"): Other(lambda ids: f"/catalog/{ids['product']}"),
+    ("GET", "/customers"): OWN,
+    ("GET", "/customers/{customer_id}"): Other(lambda ids: f"/customers/{ids['customer']}"),
+    ("GET", "/inventory"): OWN,
+    ("GET", "/webhooks"): OWN,
+    ("GET", "/webhooks/{entry_id}"): Other(lambda ids: f"/webhooks/{ids['webhook']}"),
     # Settings
     ("GET", "/settings"): OWN,
     ("GET", "/settings/sync"): OWN,

@@ -21,7 +21,11 @@ from starlette.staticfiles import StaticFiles
 
 from . import (
     auth,
+    catalog,
+    customers,
     dashboard,
+    inbox,
+    inventory,
     jobs,
     previews,
     records,
@@ -51,6 +55,10 @@ PAGES = [
     settings_pages,
     settings_mail,
     settings_transfer,
+    catalog,
+    customers,
+    inventory,
+    inbox,
 ]
 
 
