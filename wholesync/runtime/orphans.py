@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from wholesync.hub.models import SyncRun
-from wholesync.runtime.models import RunLease
+from wholesync.runtime.models import Job, RunLease
 from wholesync.sync.runs import FAILED, RUNNING
 
 LOST = (
@@ -45,6 +45,27 @@ def close_orphaned_runs(
                 SyncRun.preview.is_(False),
                 SyncRun.started_at < now - timedelta(seconds=lease_ttl),
                 ~live_lease,
+            )
+            .values(status=FAILED, finished_at=now, error=LOST)
+            .returning(SyncRun.id)
+        ).all()
+    return list(closed)
+
+
+def close_lost_preview(sessions: sessionmaker[Session], job: Job, now: datetime) -> list[int]:
+    """Fail the preview run a lost preview job left running (a preview run from the command
+    line holds no lease, so only the job says whose it was); their ids."""
+    if not job.preview or job.started_at is None:
+        return []
+    with sessions.begin() as session:
+        closed = session.scalars(
+            update(SyncRun)
+            .where(
+                SyncRun.tenant_id == job.tenant_id,
+                SyncRun.flow == job.flow,
+                SyncRun.preview.is_(True),
+                SyncRun.status == RUNNING,
+                SyncRun.started_at >= job.started_at,
             )
             .values(status=FAILED, finished_at=now, error=LOST)
             .returning(SyncRun.id)

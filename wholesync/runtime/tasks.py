@@ -25,6 +25,7 @@ from wholesync.runtime.inbox_processing import process_inbox
 from wholesync.runtime.jobs import WEBHOOKS, Backoff, holder_of
 from wholesync.runtime.leases import LeaseManager
 from wholesync.runtime.models import WAITING, Job, JobStatus
+from wholesync.runtime.orphans import close_lost_preview
 from wholesync.settings import Settings
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.flows import runnable
@@ -245,7 +246,9 @@ class JobRunner:
             if jobs.fail_lost(self.sessions, job, now):
                 log.warning("job %s (%s) lost its worker; requesting it again", job.id, job.flow)
                 reaped.append(job.id)
-                if not job.preview:  # a lost preview is shown failed; its viewer asks again
+                if job.preview:  # shown failed, run and all; its viewer asks again
+                    close_lost_preview(self.sessions, job, now)
+                else:
                     self.request(
                         job.tenant_id, job.flow, full=job.full, trigger=job.trigger, delay=0.0
                     )
