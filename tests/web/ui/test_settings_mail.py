@@ -69,6 +69,7 @@ class TestWithSmtp:
 
         assert response.status_code == 422
         assert "NO_RECIPIENTS" in response.text and "notifications.alert_emails" in response.text
+        assert "Here: fill in Alert e-mail addresses above and save." in response.text
         assert smtp.inbox.messages == []
 
 
