@@ -301,3 +301,21 @@ def test_inventory_searches_and_filters_by_warehouse_and_bucket(
     for params in ({"warehouse": "WEST"}, {"bucket": "floor"}):
         bad = client.get("/inventory", params=params)
         refused(bad.text, 422, bad.status_code, "INVALID_FILTER")
+
+
+def test_the_pages_ask_for_a_sign_in_first(ui: UiHub) -> None:
+    anonymous = ui.client(None)
+    ids = ui.acme.ids
+    for path in (
+        "/catalog?q=linen",
+        f"/catalog/{ids['product']}",
+        "/customers",
+        f"/customers/{ids['customer']}",
+        "/inventory",
+        "/webhooks",
+        f"/webhooks/{ids['webhook']}",
+    ):
+        response = anonymous.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?next=/"), path
+        assert "Linen Shirt" not in response.text
