@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import require_service
 from tests.web.api.conftest import Tenant, seed
 from tests.web.harness import serving
+from wholesync.hub.orders import create_order
 from wholesync.hub.users import create_user
 from wholesync.runtime.service import Runtime
 from wholesync.web.app import create_app
@@ -92,6 +93,8 @@ def ui(runtime: Runtime) -> Iterator[UiHub]:
         create_user(session, acme.id, ADMIN, "admin", PASSWORD)
         create_user(session, acme.id, OPERATOR, "operator", PASSWORD)
         create_user(session, other.id, OTHER_ADMIN, "admin", PASSWORD)
+        for tenant in (acme, other):  # a draft order each, for the order pages
+            tenant.ids["order"] = create_order(session, tenant.id, po_number="PO-SEED").id
     with serving(create_app(runtime)) as url:
         yield UiHub(url, runtime, acme, other)
 

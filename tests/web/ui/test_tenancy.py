@@ -54,6 +54,26 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/jobs/progress"): OWN,
     ("GET", "/dashboard"): OWN,
     # Orders and order entry
+    ("GET", "/orders"): OWN,
+    ("GET", "/orders/new"): OWN,
+    ("POST", "/orders/new"): OWN,
+    ("GET", "/orders/{order_id:int}"): Other(lambda ids: f"/orders/{ids['order']}"),
+    ("GET", "/orders/{order_id:int}/export-progress"): Other(
+        lambda ids: f"/orders/{ids['order']}/export-progress"
+    ),
+    ("POST", "/orders/{order_id:int}/transition"): Other(
+        lambda ids: f"/orders/{ids['order']}/transition"
+    ),
+    ("POST", "/orders/{order_id:int}/export"): Other(lambda ids: f"/orders/{ids['order']}/export"),
+    ("POST", "/orders/{order_id:int}/reexport"): Other(
+        lambda ids: f"/orders/{ids['order']}/reexport"
+    ),
+    ("GET", "/orders/{order_id:int}/edit"): Other(lambda ids: f"/orders/{ids['order']}/edit"),
+    ("POST", "/orders/{order_id:int}/edit"): Other(lambda ids: f"/orders/{ids['order']}/edit"),
+    ("POST", "/orders/{order_id:int}/lines"): Other(lambda ids: f"/orders/{ids['order']}/lines"),
+    ("GET", "/orders/{order_id:int}/lines/search"): Other(
+        lambda ids: f"/orders/{ids['order']}/lines/search?q=LS"
+    ),
     # Catalog, customers, inventory and webhooks
     ("GET", "/catalog"): OWN,
     ("GET", "/catalog/{product_id}"): Other(lambda ids: f"/catalog/{ids['product']}"),
