@@ -1,23 +1,26 @@
-"""Run every benchmark and write its results under bench/results/."""
+"""Run every benchmark (or those named), write its results under bench/results/ and the summary
+table of every result there to bench/README.md."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from datetime import UTC, datetime
 
 from bench import (
     change_latency,
     import_bulk,
+    import_scale,
     incremental_sync,
     order_export,
     reconcile,
     seeding,
     stock_export,
+    summary,
+    tenants_scale,
     webhook_intake,
 )
 
-RESULTS = Path(__file__).parent / "results"
 BENCHMARKS = {
     "seeding": seeding.run,
     "incremental_sync": incremental_sync.run,
@@ -27,17 +30,25 @@ BENCHMARKS = {
     "webhook_intake": webhook_intake.run,
     "order_export": order_export.run,
     "stock_export": stock_export.run,
+    "import_scale": import_scale.run,
+    "tenants_scale": tenants_scale.run,
 }
 
 
 def main(argv: list[str]) -> int:
-    RESULTS.mkdir(exist_ok=True)
-    chosen = argv or list(BENCHMARKS)
-    for name in chosen:
+    unknown = [name for name in argv if name not in BENCHMARKS]
+    if unknown:
+        print(f"No benchmark named {', '.join(unknown)}; use any of {', '.join(BENCHMARKS)}.")
+        return 2
+    summary.RESULTS.mkdir(exist_ok=True)
+    for name in argv or list(BENCHMARKS):
         result = BENCHMARKS[name]()
-        path = RESULTS / f"{name}.json"
+        result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        path = summary.RESULTS / f"{name}.json"
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"{name}: {json.dumps(result['summary'])}")
+    summary.write_readme()
+    print(f"Summary table written to {summary.README}")
     return 0
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +172,14 @@ def timed_products_run(session: Session, tenant: Tenant, path: Path) -> tuple[fl
         batch_size=1_000,
     )
     return time.perf_counter() - started, result
+
+
+def in_child(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m MODULE WORKDIR ARGS`` (WORKDIR a temporary folder, deleted after) and
+    return the JSON it printed: the child's peak RSS is then the measured part's alone."""
+    with tempfile.TemporaryDirectory(prefix="wholesync-bench-") as workdir:
+        child = subprocess.run(
+            [sys.executable, "-m", module, workdir, *args], stdout=subprocess.PIPE, check=True
+        )
+    measured: dict[str, Any] = orjson.loads(child.stdout)
+    return measured

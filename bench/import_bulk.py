@@ -10,10 +10,9 @@ insert's speed. The measured part runs in a child process so that peak RSS is it
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from bench.bulk_catalog import (
     VARIANTS_PER_PRODUCT,
     bench_tenant,
     file_mb,
+    in_child,
     peak_rss_mb,
     timed_products_run,
     write_catalog,
@@ -79,18 +79,29 @@ def _dispose(*engines: Engine) -> None:
         engine.dispose()
 
 
-def measure(workdir: Path) -> dict[str, Any]:
-    """The measured part (run in a child process): the best of ``ATTEMPTS`` runs of each side,
-    since other work on the machine only ever slows a run down."""
+def sqlite_in(workdir: Path) -> Callable[[str], str]:
+    """Fresh SQLite databases in ``workdir``, one file per label."""
+    return lambda label: f"sqlite:///{workdir / f'{label}.db'}"
+
+
+def measure(
+    workdir: Path,
+    database: Callable[[str], str],
+    products: int = PRODUCTS,
+    attempts: int = ATTEMPTS,
+) -> dict[str, Any]:
+    """The measured part (run in a child process): the best of ``attempts`` runs of each side,
+    since other work on the machine only ever slows a run down. ``database(label)`` gives
+    the URL of a fresh, empty database."""
     catalog = workdir / "products.jsonl"
-    variants = write_catalog(catalog)
-    imports = [
-        import_catalog(catalog, f"sqlite:///{workdir / f'import{n}.db'}") for n in range(ATTEMPTS)
-    ]
+    variants = write_catalog(catalog, products)
+    sources = [database(f"import{n}") for n in range(attempts)]
+    imports = [import_catalog(catalog, url) for url in sources]
     rss = peak_rss_mb()
-    source = f"sqlite:///{workdir / 'import0.db'}"
-    plain = [plain_insert(source, f"sqlite:///{workdir / f'plain{n}.db'}") for n in range(ATTEMPTS)]
+    plain = [plain_insert(sources[0], database(f"plain{n}")) for n in range(attempts)]
     return {
+        "products": products,
+        "variants_per_product": VARIANTS_PER_PRODUCT,
         "variants": variants,
         "file_mb": file_mb(catalog),
         "import": min(imports, key=lambda run: float(run["seconds"])),
@@ -101,32 +112,30 @@ def measure(workdir: Path) -> dict[str, Any]:
     }
 
 
+def figures(measured: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a measurement: throughput, peak RSS, ratio to plain insert."""
+    rate = measured["variants"] / measured["import"]["seconds"]
+    plain_rate = measured["variants"] / measured["plain_insert_seconds"]
+    return {
+        "variants_per_second": round(rate),
+        "peak_rss_mb": measured["peak_rss_mb"],
+        "ratio_to_plain_insert": round(rate / plain_rate, 2),
+    }
+
+
 def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="wholesync-bench-") as workdir:
-        child = subprocess.run(
-            [sys.executable, "-m", "bench.import_bulk", workdir],
-            capture_output=True,
-            check=True,
-        )
-    measured = orjson.loads(child.stdout)
-    seconds = measured["import"]["seconds"]
-    variants = measured["variants"]
-    rate = variants / seconds
-    plain_rate = variants / measured["plain_insert_seconds"]
+    measured = in_child("bench.import_bulk")
     return {
         "benchmark": "import_bulk",
         "python": platform.python_version(),
-        "products": PRODUCTS,
-        "variants_per_product": VARIANTS_PER_PRODUCT,
         **measured,
         "summary": {
-            "variants_per_second": round(rate),
-            "peak_rss_mb": measured["peak_rss_mb"],
-            "ratio_to_plain_insert": round(rate / plain_rate, 2),
+            **figures(measured),
             "targets": {"variants_per_second": 20_000, "peak_rss_mb": 300, "ratio": 0.4},
         },
     }
 
 
 if __name__ == "__main__":
-    sys.stdout.write(orjson.dumps(measure(Path(sys.argv[1]))).decode())
+    workdir = Path(sys.argv[1])
+    sys.stdout.write(orjson.dumps(measure(workdir, sqlite_in(workdir))).decode())

@@ -10,9 +10,7 @@ The bound quoted beside it, measured in the same run: reading and rebuilding the
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from bench.bulk_catalog import read_catalog, timed_products_run, write_catalog
+from bench.bulk_catalog import in_child, read_catalog, timed_products_run, write_catalog
 from bench.import_bulk import import_catalog
 from wholesync.hub.db import make_engine, session_factory
 from wholesync.hub.models import SyncRecord, Tenant
@@ -66,11 +64,7 @@ def measure(workdir: Path) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="wholesync-bench-") as workdir:
-        child = subprocess.run(
-            [sys.executable, "-m", "bench.reconcile", workdir], capture_output=True, check=True
-        )
-    measured = orjson.loads(child.stdout)
+    measured = in_child("bench.reconcile")
     seconds = measured["reconcile"]["seconds"]
     beyond_read = max(seconds - measured["read_and_rebuild_seconds"], 1e-9)
     return {
