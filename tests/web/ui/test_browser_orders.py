@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
 from sqlalchemy import select
 
 from tests.web.harness import Shop, consuming, open_shop
@@ -52,6 +52,28 @@ def shop(ui: UiHub, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch
     with consuming(ui.runtime, monkeypatch):
         yield opened
     httpx.delete(f"{simulator.url}/__sim/shops/{opened.handle}", timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def no_refusals(page: Page) -> Iterator[None]:
+    """The pages run without the browser refusing anything (Content-Security-Policy), without
+    a script error, and without a failed request (the browser's own favicon guess aside)."""
+    problems: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        loading = message.text.startswith("Failed to load resource")
+        if "Content Security Policy" in message.text or (message.type == "error" and not loading):
+            problems.append(message.text)
+
+    def answered(response: Response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", watch)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", answered)
+    yield
+    assert not problems
 
 
 def stocked_sku(shop: Shop) -> str:
