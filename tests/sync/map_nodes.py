@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tests.conftest import shared_path
+from wholesync.sync.errors import CATALOGUE
 
 Node = dict[str, Any]
 
@@ -321,3 +322,24 @@ def mutated(draw: st.DrawFn, bases: Iterable[Node]) -> Node:
         value = draw(JSON_VALUES) if action == "replace" else None
         _apply(node, path, action, value)
     return node
+
+
+def find_values(data: Any, key: str) -> Iterator[Any]:
+    """Every non-empty value stored under ``key`` anywhere in a capture (e.g. ``userErrors``)."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if name == key and value:
+                yield value
+            yield from find_values(value, key)
+    elif isinstance(data, list):
+        for value in data:
+            yield from find_values(value, key)
+
+
+def check_refusal(result: Any, codes: Iterable[str] | None = None) -> None:
+    """A mapper's refusal (a Rejection or a Problem): a catalogue code (one of ``codes`` when
+    given) and a message that says what to do, not the catch-all for a crash."""
+    assert result.code in CATALOGUE, result
+    assert codes is None or result.code in codes, result
+    assert isinstance(result.message, str) and result.message.strip(), result
+    assert "could not be read" not in result.message, result.message
