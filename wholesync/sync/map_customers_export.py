@@ -7,7 +7,7 @@ Shopify.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wholesync.hub.models import Customer
@@ -17,6 +17,7 @@ from wholesync.sync.map_orders_export import (
     Problem,
     address_input,
     drop_empty,
+    error_path,
     user_error_detail,
 )
 from wholesync.sync.settings import TenantSettings
@@ -82,10 +83,10 @@ def customer_input(
     return {"id": gid, **contact, **rest}
 
 
-def user_error_code(error: Mapping[str, Any]) -> str | None:
+def user_error_code(error: Any) -> str | None:
     """The catalogue code of one userError, or None when none fits better than
     SHOPIFY_USER_ERROR."""
-    path = [str(part) for part in error.get("field") or []]
+    path = error_path(error) if isinstance(error, Mapping) else []
     if not path:
         return None
     message = str(error.get("message") or "").lower()
@@ -97,16 +98,17 @@ def user_error_code(error: Mapping[str, Any]) -> str | None:
 
 
 def customer_problem(
-    user_errors: Sequence[Mapping[str, Any]], customer: Customer, sent: Mapping[str, Any]
+    user_errors: Iterable[Any], customer: Customer, sent: Mapping[str, Any]
 ) -> Problem:
     """Shopify's refusal of the input ``sent`` for ``customer``: the code of the first error
     that has one, with every message Shopify gave in the fix-it text."""
-    detail = user_error_detail(user_errors)
-    coded = [(error, code) for error in user_errors if (code := user_error_code(error))]
+    errors = list(user_errors)
+    detail = user_error_detail(errors)
+    coded = [(error, code) for error in errors if (code := user_error_code(error))]
     if not coded:
         return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=detail))
     error, code = coded[0]
-    field = str((error.get("field") or ["email"])[0])
+    field = error_path(error)[0]
     message = render_hub_fix(
         code,
         customer=customer_label(customer),

@@ -5,7 +5,7 @@ the export, out. Nothing here reads the database or calls Shopify.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -322,11 +322,14 @@ def stock_shortfall(
     return None
 
 
-def user_error_detail(user_errors: Sequence[Mapping[str, Any]]) -> str:
+def user_error_detail(user_errors: Iterable[Any]) -> str:
     """Shopify's userErrors in words: "order.lineItems: Line items must ... (INVALID)"."""
     described = []
     for error in user_errors:
-        path = ".".join(str(part) for part in error.get("field") or [])
+        if not isinstance(error, Mapping):  # not Shopify's shape: shown as it came
+            described.append(str(error))
+            continue
+        path = ".".join(error_path(error))
         code = error.get("code")
         text = str(error.get("message") or "").strip()
         if not text:
@@ -337,7 +340,15 @@ def user_error_detail(user_errors: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(described) or "no reason given"
 
 
-def user_error_problem(user_errors: Sequence[Mapping[str, Any]]) -> Problem:
+def error_path(error: Mapping[str, Any]) -> list[str]:
+    """A userError's ``field`` path as strings (a lone string is a one-step path)."""
+    field = error.get("field")
+    if isinstance(field, str):
+        return [field]
+    return [str(part) for part in field] if isinstance(field, list) else []
+
+
+def user_error_problem(user_errors: Iterable[Any]) -> Problem:
     detail = user_error_detail(user_errors)
     return Problem("SHOPIFY_USER_ERROR", render("SHOPIFY_USER_ERROR", detail=detail))
 
