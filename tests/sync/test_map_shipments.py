@@ -11,6 +11,7 @@ from wholesync.hub.models import Order, OrderLine, Shipment, ShipmentLine
 from wholesync.sync.map_orders_export import Problem
 from wholesync.sync.map_shipments import (
     Made,
+    ShopifyOrder,
     fulfillment_input,
     line_names,
     pair_lines,
@@ -126,9 +127,15 @@ def node(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def parsed(data: dict[str, Any]) -> ShopifyOrder:
+    result = parse_order(data)
+    assert isinstance(result, ShopifyOrder), result
+    return result
+
+
 def test_lines_pair_by_position_and_units_span_fulfillment_orders() -> None:
     hub = order(3, 2)
-    shopify = parse_order(node())
+    shopify = parsed(node())
     paired = pair_lines(hub, shopify)
     assert paired == {11: f"{LI}1", 12: f"{LI}2"}
     sent = shipment((11, 2), (12, 2))
@@ -157,7 +164,7 @@ def test_lines_pair_by_position_and_units_span_fulfillment_orders() -> None:
 
 def test_more_than_shopify_has_left_names_the_line() -> None:
     hub = order(3, 2)
-    shopify = parse_order(node())
+    shopify = parsed(node())
     paired = pair_lines(hub, shopify)
     assert not isinstance(paired, Problem)
     sent = shipment((11, 3))
@@ -168,28 +175,28 @@ def test_more_than_shopify_has_left_names_the_line() -> None:
 
 
 def test_a_cancelled_order_has_nothing_to_fulfil() -> None:
-    shopify = parse_order(node(cancelledAt="2026-12-01T00:00:00Z"))
+    shopify = parsed(node(cancelledAt="2026-12-01T00:00:00Z"))
     sent = shipment((11, 1))
     problem = picks(sent, {f"{LI}1": 1}, shopify, {})
     assert isinstance(problem, Problem) and "cancelled in Shopify" in problem.message
 
 
 def test_lines_changed_in_shopify_do_not_pair() -> None:
-    problem = pair_lines(order(4, 2), parse_order(node()))
+    problem = pair_lines(order(4, 2), parsed(node()))
     assert isinstance(problem, Problem) and problem.code == "SHOPIFY_ORDER_MISMATCH"
     assert "line 1 (SKU-1) orders 3 in Shopify and 4 in the hub" in problem.message
-    fewer = pair_lines(order(3, 2, 1), parse_order(node()))
+    fewer = pair_lines(order(3, 2, 1), parsed(node()))
     assert isinstance(fewer, Problem) and "2 lines in Shopify, 3 in the hub" in fewer.message
 
 
 def test_lines_imported_from_shopify_pair_by_their_gids() -> None:
     hub = order(2, 3)
     hub.lines[0].shopify_line_gid, hub.lines[1].shopify_line_gid = f"{LI}2", f"{LI}1"
-    assert pair_lines(hub, parse_order(node())) == {11: f"{LI}2", 12: f"{LI}1"}
+    assert pair_lines(hub, parsed(node())) == {11: f"{LI}2", 12: f"{LI}1"}
 
 
 def test_a_fulfillment_made_for_the_shipment_is_recognised_once() -> None:
-    shopify = parse_order(node())
+    shopify = parsed(node())
     sent = shipment((11, 1), numbers=("1ZOLD",))
     units = {f"{LI}1": 1}
     found = recognise(sent, units, shopify, taken=set())
@@ -203,7 +210,7 @@ def test_a_fulfillment_made_for_the_shipment_is_recognised_once() -> None:
 
 
 def test_a_fulfillment_made_in_the_run_uses_up_the_units() -> None:
-    shopify = parse_order(node())
+    shopify = parsed(node())
     shopify.shipped(Made("gid://shopify/Fulfillment/9", frozenset({"1ZA"}), {}), {f"{FOLI}1": 2})
     sent = shipment((11, 1))
     problem = picks(sent, {f"{LI}1": 1}, shopify, {f"{LI}1": "SKU-1"})

@@ -59,39 +59,96 @@ class ShopifyOrder:
         ]
 
 
-def _nodes(connection: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    return list((connection or {}).get("nodes") or [])
+def parse_order(node: Any) -> ShopifyOrder | Problem:
+    """A ``shipment_orders`` node as a :class:`ShopifyOrder`; never raises. A node not in the
+    shape the query selects is an INVALID_PAYLOAD problem for its shipments: a line item read
+    wrongly would pair hub lines with the wrong Shopify lines, so nothing is guessed."""
+    named = (node.get("name") or node.get("id")) if isinstance(node, Mapping) else None
+    name = named if isinstance(named, str) and named.strip() else "(no id)"
+    try:
+        return _parse(node)
+    except _Unreadable as exc:
+        detail = (
+            f"Shopify order {name} came back with {exc}, which Wholesync cannot read. Check the "
+            "order in Shopify, then post the shipment again, or fulfil it in Shopify by hand."
+        )
+        return Problem("INVALID_PAYLOAD", render("INVALID_PAYLOAD", detail=detail))
 
 
-def parse_order(node: Mapping[str, Any]) -> ShopifyOrder:
-    """A ``shipment_orders`` node as a :class:`ShopifyOrder`."""
+class _Unreadable(Exception):
+    """What part of an order node is not in the shape ``shipment_orders`` selects."""
+
+
+def _parse(node: Any) -> ShopifyOrder:
+    if not isinstance(node, Mapping):
+        raise _Unreadable(f"a {type(node).__name__} instead of an order object")
+    gid = _gid(node, "an order")
     open_items = [
-        OpenItem(item["id"], fo["id"], item["lineItem"]["id"], int(item["remainingQuantity"]))
-        for fo in _nodes(node.get("fulfillmentOrders"))
-        if fo.get("status") in OPEN
-        for item in _nodes(fo.get("lineItems"))
-        if int(item.get("remainingQuantity") or 0) > 0
+        OpenItem(_gid(item, "a fulfillment order line"), fo_gid, line_item, remaining)
+        for fo in _items(node.get("fulfillmentOrders"), "fulfillment orders")
+        if _status(fo) in OPEN and (fo_gid := _gid(fo, "a fulfillment order"))
+        for item in _items(fo.get("lineItems"), "fulfillment order lines")
+        if (remaining := _count(item.get("remainingQuantity"), "a remaining quantity")) > 0
+        and (line_item := _gid(item.get("lineItem"), "a fulfillment order line's line item"))
     ]
     made = []
-    for fulfillment in node.get("fulfillments") or []:
-        if fulfillment.get("status") == "CANCELLED":
+    for fulfillment in _items(node.get("fulfillments"), "fulfillments"):
+        if _status(fulfillment) == "CANCELLED":
             continue
         units: dict[str, int] = {}
-        for item in _nodes(fulfillment.get("fulfillmentLineItems")):
-            gid = item["lineItem"]["id"]
-            units[gid] = units.get(gid, 0) + int(item.get("quantity") or 0)
+        for item in _items(fulfillment.get("fulfillmentLineItems"), "fulfillment lines"):
+            line_gid = _gid(item.get("lineItem"), "a fulfillment line's line item")
+            units[line_gid] = units.get(line_gid, 0) + _count(item.get("quantity"), "a quantity")
         numbers = frozenset(
-            t["number"] for t in fulfillment.get("trackingInfo") or [] if t.get("number")
+            t["number"]
+            for t in _items(fulfillment.get("trackingInfo"), "tracking info")
+            if isinstance(t.get("number"), str) and t["number"]
         )
-        made.append(Made(fulfillment["id"], numbers, units))
+        made.append(Made(_gid(fulfillment, "a fulfillment"), numbers, units))
+    name = node.get("name")
     return ShopifyOrder(
-        gid=node["id"],
-        name=node.get("name") or node["id"],
+        gid=gid,
+        name=name if isinstance(name, str) and name else gid,
         cancelled=bool(node.get("cancelledAt")),
-        line_items=[(i["id"], int(i["quantity"])) for i in _nodes(node.get("lineItems"))],
+        line_items=[
+            (_gid(line, "a line item"), _count(line.get("quantity"), "a line quantity", None))
+            for line in _items(node.get("lineItems"), "line items")
+        ],
         open_items=open_items,
         made=made,
     )
+
+
+def _items(connection: Any, what: str) -> list[Mapping[str, Any]]:
+    """The objects of a connection (``{"nodes": [...]}``) or a plain list; null is none."""
+    if isinstance(connection, Mapping) and "nodes" in connection:
+        connection = connection["nodes"]
+    if connection is None:
+        return []
+    if not isinstance(connection, list) or not all(isinstance(i, Mapping) for i in connection):
+        raise _Unreadable(f"{what} that are not a list of objects")
+    return connection
+
+
+def _status(node: Mapping[str, Any]) -> str:
+    status = node.get("status")  # compared by hash below: a list or an object is no status
+    return status if isinstance(status, str) else ""
+
+
+def _gid(node: Any, what: str) -> str:
+    gid = node.get("id") if isinstance(node, Mapping) else None
+    if not isinstance(gid, str) or not gid.strip():
+        raise _Unreadable(f"{what} without an id")
+    return gid
+
+
+def _count(value: Any, what: str, missing: int | None = 0) -> int:
+    """A whole number of units, 0 or more; ``missing`` stands for null (None: required)."""
+    if value is None and missing is not None:
+        return missing
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Unreadable(f"{what} of {value!r}, not a whole number of 0 or more")
+    return value
 
 
 def pair_lines(order: Order, shopify: ShopifyOrder) -> dict[int, str] | Problem:

@@ -80,7 +80,7 @@ def warehouse_locations(
     mapping = settings.warehouse_map
     found: dict[str, list[Location]] = {}
     for node in locations:
-        gid, name = str(node.get("id") or ""), str(node.get("name") or "")
+        gid, name = _text(node, "id"), _text(node, "name")
         if not gid or node.get("isActive") is False:
             continue
         mapped = mapping.get(gid) or mapping.get(name) or by_name.get(gid) or by_name.get(name)
@@ -103,20 +103,38 @@ def warehouse_locations(
     return result
 
 
-def available_of(node: Mapping[str, Any] | None) -> tuple[str, int | None] | None:
+def available_of(node: Any) -> tuple[str, int | None] | None:
     """(inventory item GID, its ``available`` quantity at the location read, or None when the
-    item is not stocked there) from a ``stock_export_read`` node; None for a missing variant."""
-    if not node or not node.get("id"):
+    item is not stocked there) from a ``stock_export_read`` node; None for a missing variant.
+    A quantity that is not a whole number counts as 0: the write compares against what was
+    read, so a wrong reading is refused as stale by Shopify and never overwrites stock."""
+    if not _text(node, "id"):
         return None
-    item = node.get("inventoryItem") or {}
-    if not item.get("id"):
+    item = node.get("inventoryItem")
+    item_gid = _text(item, "id")
+    if not item_gid:
         return None
     level = item.get("inventoryLevel")
-    if level is None:
-        return item["id"], None
-    quantities = level.get("quantities") or []
-    amount = sum(int(q.get("quantity") or 0) for q in quantities if q.get("name") == QUANTITY_NAME)
-    return item["id"], amount
+    if not isinstance(level, Mapping):
+        return item_gid, None
+    quantities = level.get("quantities")
+    listed = quantities if isinstance(quantities, list) else []
+    amount = sum(
+        _whole(q.get("quantity"))
+        for q in listed
+        if isinstance(q, Mapping) and q.get("name") == QUANTITY_NAME
+    )
+    return item_gid, amount
+
+
+def _text(node: Any, key: str) -> str:
+    """``node[key]`` when it is a non-empty string, else ""."""
+    value = node.get(key) if isinstance(node, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def _whole(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def set_input(lines: Sequence[Line]) -> dict[str, Any]:
@@ -153,29 +171,39 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def stale_indexes(errors: Sequence[Mapping[str, Any]]) -> set[int] | None:
+def stale_indexes(errors: Sequence[Any]) -> set[int] | None:
     """The line indexes Shopify refused because their stock changed since it was read; None
     when any error is something else (the request cannot succeed by reading again)."""
     found: set[int] = set()
     for error in errors:
-        field = error.get("field") or []
-        if error.get("code") != STALE or len(field) < 3 or not str(field[2]).isdigit():
+        index = _line_index(error)
+        if index is None or error.get("code") != STALE:
             return None
-        found.add(int(field[2]))
+        found.add(index)
     return found
 
 
-def line_errors(errors: Sequence[Mapping[str, Any]], count: int) -> dict[int | None, str]:
+def line_errors(errors: Sequence[Any], count: int) -> dict[int | None, str]:
     """Shopify's userErrors by the line index they name (None: the whole request)."""
     found: dict[int | None, list[str]] = {}
     for error in errors:
-        field = [str(part) for part in error.get("field") or []]
-        index = int(field[2]) if len(field) > 2 and field[2].isdigit() else None
+        index = _line_index(error)
         if index is not None and index >= count:
             index = None
-        text = str(error.get("message") or error.get("code") or "refused")
-        found.setdefault(index, []).append(text)
+        said = (error.get("message") or error.get("code")) if isinstance(error, Mapping) else error
+        found.setdefault(index, []).append(str(said or "refused"))
     return {index: "; ".join(texts) for index, texts in found.items()}
+
+
+def _line_index(error: Any) -> int | None:
+    """The line a userError names (``field`` ``["input", "quantities", "3", ...]``)."""
+    field = error.get("field") if isinstance(error, Mapping) else None
+    if not isinstance(field, list) or len(field) < 3:
+        return None
+    # A few ASCII digits: int() refuses digits such as "²" that isdigit accepts, and very
+    # long numbers; no request has a billion lines.
+    part = str(field[2])
+    return int(part) if len(part) < 10 and part.isascii() and part.isdecimal() else None
 
 
 def from_to(level: Level, current: int | None) -> dict[str, list[Any]]:

@@ -117,7 +117,9 @@ class Shipper:
         if self.writer.preview:
             self.session.rollback()
 
-    def _one(self, shipment: Shipment, shopify: ShopifyOrder | None, taken: set[str]) -> None:
+    def _one(
+        self, shipment: Shipment, shopify: ShopifyOrder | Problem | None, taken: set[str]
+    ) -> None:
         order = shipment.order
         gid = shopify_order_of(order)
         if gid is None:
@@ -131,6 +133,9 @@ class Shipper:
         if shopify is None:
             why = f"was exported as {order.shopify_order_name}, which Shopify no longer has"
             self.writer.fail(shipment, not_exported(order, why))
+            return
+        if isinstance(shopify, Problem):  # Shopify's order node could not be read
+            self.writer.fail(shipment, shopify)
             return
         paired = pair_lines(order, shopify)
         if isinstance(paired, Problem):
