@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.secrets_scan import read_response, remember
 from tests.web.harness import serving
 from wholesync.hub.apikeys import create_key
 from wholesync.hub.models import (
@@ -54,7 +55,12 @@ class Hub:
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key or self.acme.key}"}
-        return httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=30)
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1",
+            headers=headers,
+            timeout=30,
+            event_hooks={"response": [read_response]},
+        )
 
 
 def seed(session: Session, name: str) -> Tenant:
@@ -116,6 +122,7 @@ def seed(session: Session, name: str) -> Tenant:
     session.add_all([level, delivery])
     session.flush()
     _, key = create_key(session, tenant.id, "tests")
+    remember(key)
     ids = {
         "product": product.id,
         "variant": variants[0].id,

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import require_service
+from tests.secrets_scan import read_response, remember
 from tests.web.api.conftest import Tenant, seed
 from tests.web.harness import serving
 from wholesync.hub.orders import create_order
@@ -48,7 +49,12 @@ class UiHub:
 
     def client(self, email: str | None = ADMIN) -> SignedIn:
         """An HTTP client signed in as ``email`` (None: not signed in)."""
-        client = httpx.Client(base_url=self.url, timeout=30, follow_redirects=False)
+        client = httpx.Client(
+            base_url=self.url,
+            timeout=30,
+            follow_redirects=False,
+            event_hooks={"response": [read_response]},
+        )
         signed = SignedIn(client)
         if email is not None:
             signed.sign_in(email)
@@ -88,6 +94,7 @@ def token_of(response: httpx.Response) -> str:
 
 @pytest.fixture
 def ui(runtime: Runtime) -> Iterator[UiHub]:
+    remember(PASSWORD)
     with runtime.sessions.begin() as session:
         acme, other = seed(session, "acme"), seed(session, "other")
         create_user(session, acme.id, ADMIN, "admin", PASSWORD)
