@@ -155,6 +155,29 @@ def test_submit_and_approve_queue_the_export_and_the_page_follows_it(ui: UiHub) 
     assert stored(ui, order_id).status == "approved"
     bogus = client.get(f"/orders/{order_id}/export-progress", params={"job": job.id + 99})
     assert bogus.headers.get("HX-Refresh") == "true"
+    # Once the worker has exported it, the fragment says so and the page reloads.
+    with ui.runtime.sessions.begin() as session:
+        export_succeeded(
+            session.get_one(Order, order_id),
+            gid="gid://shopify/Order/7",
+            name="#1007",
+            kind="order",
+        )
+    done = client.get(f"/orders/{order_id}/export-progress", params={"job": job.id})
+    assert done.headers.get("HX-Refresh") == "true" and "Shopify order #1007" in done.text
+    assert "hx-trigger" not in done.text
+
+
+def test_export_now_queues_a_run_and_follows_it(ui: UiHub) -> None:
+    order_id = place(ui, "approved")
+    client = ui.client(OPERATOR)
+    response = client.post(f"/orders/{order_id}/export")
+    [job] = export_jobs(ui)
+    assert (job.trigger, job.status) == ("manual", "queued")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/orders/{order_id}?job={job.id}&notice=")
+    page = client.get(response.headers["location"]).text
+    assert "Export queued" in page and 'hx-trigger="every 1s"' in page
 
 
 def test_reexport_needs_the_old_shopify_order_cancelled_first(ui: UiHub) -> None:
