@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import jmespath
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
@@ -45,29 +45,64 @@ DEFAULT_NOTE = (
     "Shipping: {{ shipping_method }}, ship window {{ ship_window }}\n"
     "Linesheet: {{ linesheet }}"
 )
-# Operands beyond which ``*`` and ``**`` are refused in a note template: a note never needs
-# them, and ``{{ notes * 10**10 }}`` would exhaust the worker's memory.
-_MAX_REPEAT = 1000
-_MAX_EXPONENT = 64
+# A note is text: the fields, {% if %}, and filters whose output is about the size of their
+# input. Loops, {% set %}, calls and filters such as center or replace could build a note of
+# gigabytes from a short template, so the grammar keeps out everything else.
+_NOTE_FILTERS = (
+    "abs", "capitalize", "d", "default", "e", "escape", "first", "float", "int", "last",
+    "length", "count", "lower", "round", "string", "striptags", "title", "trim", "truncate",
+    "upper", "wordcount",
+)  # fmt: skip
+_NOTE_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.CondExpr, nodes.Name,
+    nodes.Const, nodes.Tuple, nodes.List, nodes.Keyword, nodes.Filter, nodes.Test,
+    nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Concat, nodes.Compare, nodes.Operand,
+    nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul,
+    nodes.Div, nodes.FloorDiv,
+)  # fmt: skip
+_NOTE_REFUSED = {
+    nodes.For: "{% for %} loops",
+    nodes.Assign: "{% set %}",
+    nodes.AssignBlock: "{% set %}",
+    nodes.Macro: "macros",
+    nodes.Call: "calls such as range() or .format()",
+    nodes.Mod: "the % operator",
+    nodes.Pow: "the ** operator",
+}
+# The longest text or list ``*`` may build (``{{ "-" * 40 }}`` is fine).
+_MAX_REPEAT = 10_000
 
 
 class _NoteSandbox(SandboxedEnvironment):
-    """The sandbox with ``*`` and ``**`` kept small (no huge string, list or number)."""
+    """The sandbox with ``*`` kept from building a long text or list."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*"})
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        operands = (left, right)
-        if operator == "**" and any(_large(x, _MAX_EXPONENT) for x in operands):
-            raise SecurityError(f"'**' with operands above {_MAX_EXPONENT} is not allowed")
-        if operator == "*" and any(_large(x, _MAX_REPEAT) for x in operands):
-            raise SecurityError(f"'*' with operands above {_MAX_REPEAT} is not allowed")
+        size = _repeat_size(left, right) or _repeat_size(right, left)
+        if size > _MAX_REPEAT:
+            raise SecurityError(f"'*' may build at most {_MAX_REPEAT} characters or items")
         return super().call_binop(context, operator, left, right)
 
 
-def _large(value: Any, limit: int) -> bool:
-    # Numbers come from the template itself: the note fields are strings.
-    return isinstance(value, int | float) and not -limit <= value <= limit
+def _repeat_size(sequence: Any, times: Any) -> int:
+    if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+        return len(sequence) * times
+    return 0
+
+
+def _check_note_grammar(tree: nodes.Template) -> None:
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Filter) and node.name not in _NOTE_FILTERS:
+            refused = f"the filter '{node.name}'"
+        elif not isinstance(node, _NOTE_NODES):
+            refused = _NOTE_REFUSED.get(type(node), f"{type(node).__name__} expressions")
+        else:
+            continue
+        raise ValueError(
+            f"the note template may not use {refused}; it may use the note fields, text, "
+            f"{{% if %}} and the filters {', '.join(_NOTE_FILTERS)}"
+        )
 
 
 # A tenant's template is untrusted text: the sandbox refuses attribute tricks such as
@@ -119,13 +154,15 @@ def _field_name(value: str) -> str:
 def check_note_template(value: str) -> str:
     """A Jinja2 template naming only the note fields, that renders with sample values."""
     try:
-        names = meta.find_undeclared_variables(_NOTES.parse(value))
+        tree = _NOTES.parse(value)
     except TemplateSyntaxError as exc:
         message = (
             f"the note template is malformed at line {exc.lineno} ({exc.message}); "
             "write fields as {{ name }}"
         )
         raise ValueError(message) from None
+    _check_note_grammar(tree)  # first: finding the names folds constants in the tree
+    names = meta.find_undeclared_variables(tree)
     unknown = sorted(name for name in names if name not in NOTE_FIELDS)
     if unknown:
         raise ValueError(f"unknown note field(s) {unknown}; known: {', '.join(NOTE_FIELDS)}")
