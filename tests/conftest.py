@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
+import hypothesis
 import psycopg
 import psycopg.sql
 import pytest
@@ -19,6 +20,10 @@ from wholesync.simulator.server import RunningSimulator, start_in_thread
 
 # Fails the run when a secret the tests handed the product shows up in what it wrote.
 pytest_plugins = ["tests.secrets_scan"]
+
+# Property tests judge behaviour, not speed: on a loaded CI machine a slow example is no bug.
+hypothesis.settings.register_profile("wholesync", deadline=None)
+hypothesis.settings.load_profile("wholesync")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_ROOT = PROJECT_ROOT.parent / "shared"
