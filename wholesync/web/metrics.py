@@ -9,12 +9,13 @@ this process knows (its Shopify calls and throttle waits) comes from its own cou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from starlette.responses import Response
 
 from wholesync.hub.models import SyncRecord, SyncRun
@@ -37,35 +38,32 @@ class HubCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self.runtime.sessions() as session:
-            runs = CounterMetricFamily(
-                "wholesync_runs", "Sync runs recorded", labels=["flow", "status", "preview"]
+            yield _counted(
+                CounterMetricFamily(
+                    "wholesync_runs", "Sync runs recorded", labels=["flow", "status", "preview"]
+                ),
+                session,
+                SyncRun.flow,
+                SyncRun.status,
+                SyncRun.preview,
             )
-            for flow, status, preview, count in session.execute(
-                select(SyncRun.flow, SyncRun.status, SyncRun.preview, func.count()).group_by(
-                    SyncRun.flow, SyncRun.status, SyncRun.preview
-                )
-            ):
-                runs.add_metric([flow, status, str(bool(preview)).lower()], count)
-            yield runs
-
-            records = CounterMetricFamily(
-                "wholesync_records", "Records of sync runs, by outcome", labels=["action"]
+            yield _counted(
+                CounterMetricFamily(
+                    "wholesync_records", "Records of sync runs, by outcome", labels=["action"]
+                ),
+                session,
+                SyncRecord.action,
             )
-            for action, count in session.execute(
-                select(SyncRecord.action, func.count()).group_by(SyncRecord.action)
-            ):
-                records.add_metric([action], count)
-            yield records
-
-            cost = CounterMetricFamily(
-                "wholesync_run_cost_points", "Shopify cost points spent by runs", labels=["flow"]
+            yield _counted(
+                CounterMetricFamily(
+                    "wholesync_run_cost_points",
+                    "Shopify cost points spent by runs",
+                    labels=["flow"],
+                ),
+                session,
+                SyncRun.flow,
+                total=func.sum(SyncRun.api_cost),
             )
-            for flow, points in session.execute(
-                select(SyncRun.flow, func.sum(SyncRun.api_cost)).group_by(SyncRun.flow)
-            ):
-                cost.add_metric([flow], float(points or 0))
-            yield cost
-
             depth = GaugeMetricFamily(
                 "wholesync_queue_jobs", "Jobs waiting for or held by a worker", labels=["status"]
             )
@@ -80,14 +78,13 @@ class HubCollector(Collector):
                 depth.add_metric([status.value], counted.get(status.value, 0))
             yield depth
 
-            intake = CounterMetricFamily(
-                "wholesync_webhooks", "Webhook deliveries stored, by state", labels=["status"]
+            yield _counted(
+                CounterMetricFamily(
+                    "wholesync_webhooks", "Webhook deliveries stored, by state", labels=["status"]
+                ),
+                session,
+                InboxEntry.status,
             )
-            for status, count in session.execute(
-                select(InboxEntry.status, func.count()).group_by(InboxEntry.status)
-            ):
-                intake.add_metric([status], count)
-            yield intake
 
             oldest = session.scalar(
                 select(func.min(InboxEntry.received_at)).where(
@@ -100,6 +97,24 @@ class HubCollector(Collector):
             )
             lag.add_metric([], (utcnow() - oldest).total_seconds() if oldest else 0.0)
             yield lag
+
+
+def _counted(
+    family: CounterMetricFamily,
+    session: Session,
+    *labels: InstrumentedAttribute[Any],
+    total: ColumnElement[Any] | None = None,
+) -> CounterMetricFamily:
+    """``family`` with one sample per distinct value of ``labels``: the row count, or
+    ``total`` summed over the rows."""
+    measure = total if total is not None else func.count()
+    for *values, amount in session.execute(select(*labels, measure).group_by(*labels)):
+        family.add_metric([_label(value) for value in values], float(amount or 0))
+    return family
+
+
+def _label(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def endpoint(runtime: Runtime) -> Callable[[], Response]:

@@ -7,29 +7,21 @@ of another tenant is 404, like a row that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from wholesync.hub.models import Tenant
-from wholesync.hub.models.base import TenantMixin
 from wholesync.hub.users import Viewer
-from wholesync.sync.settings import TenantSettings
-from wholesync.sync.tenants import tenant_settings
+from wholesync.web.scope import TenantScope
 
 from .templating import templates
 
 if TYPE_CHECKING:
     from wholesync.runtime.service import Runtime
-
-Owned = TypeVar("Owned", bound=TenantMixin)
 
 
 class PageError(Exception):
@@ -49,7 +41,7 @@ def not_found(what: str, id_: object) -> PageError:
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(TenantScope):
     """One request of a signed-in user."""
 
     request: Request
@@ -60,31 +52,8 @@ class Page:
     def tenant_id(self) -> int:
         return self.viewer.tenant_id
 
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        with self.runtime.sessions() as session:
-            yield session
-
-    @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """One transaction, committed when the block ends and rolled back on an error. It
-        takes SQLite's write lock at the start: a reader turned writer fails at once with
-        "database is locked" while a worker writes."""
-        with self.runtime.run_sessions.begin() as session:
-            yield session
-
-    def owned(self, session: Session, model: type[Owned], id_: int, what: str) -> Owned:
-        """The tenant's row of ``model``; another tenant's is not found either."""
-        row = session.get(model, id_)
-        if row is None or row.tenant_id != self.tenant_id:
-            raise not_found(what, id_)
-        return row
-
-    def tenant(self, session: Session) -> Tenant:
-        return session.get_one(Tenant, self.tenant_id)
-
-    def settings(self, session: Session) -> TenantSettings:
-        return tenant_settings(self.tenant(session))
+    def missing(self, what: str, id_: int) -> Exception:
+        return not_found(what, id_)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render ``template`` with ``viewer``, ``csrf_token`` and ``request`` in its context."""
