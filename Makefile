@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench simulator format clean assets
+.PHONY: demo test lint bench soak simulator format clean assets
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The fault soak (tests/soak) at full length, on PostgreSQL and Redis (both required); its
+# counts go to bench/results/soak.json. CI runs it for 150 s as part of `make test`.
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	WHOLESYNC_SOAK_SECONDS=$(SOAK_SECONDS) WHOLESYNC_SOAK_REPORT=bench/results/soak.json \
+	WHOLESYNC_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -q -p no:logging tests/soak
+	@echo "Soak report: bench/results/soak.json"
 
 simulator: $(STAMP)
 	$(BIN)/wholesync simulator --allow-http-callbacks

@@ -125,6 +125,22 @@ def open_deployment(
         httpx.delete(f"{simulator.url}/__sim/shops/{shop}", timeout=30)
 
 
+def distributed(database_url: str, redis_url: str, prefix: str) -> tuple[dict[str, str], Runtime]:
+    """The environment of service processes on ``database_url`` and the Redis queue
+    ``prefix``, after ``wholesync init`` created the schema, and a runtime of the test's own."""
+    env = {
+        **os.environ,
+        "WHOLESYNC_DATABASE_URL": database_url,
+        "WHOLESYNC_QUEUE_URL": redis_url,
+        "WHOLESYNC_QUEUE_NAME": prefix,
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+    init = subprocess.run([*WHOLESYNC, "init"], env=env, capture_output=True, text=True)
+    assert init.returncode == 0, init.stdout + init.stderr
+    return env, Runtime(database_url, redis_url, name=prefix)
+
+
 def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -25,7 +25,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from tests.service_processes import WHOLESYNC
+from tests.service_processes import WHOLESYNC, distributed
 from tests.web.harness import eventually, hub_view, listing, reference_view
 from wholesync.hub.models import SyncRecord, SyncRun
 from wholesync.hub.models.types import utcnow
@@ -184,17 +184,7 @@ def cluster(
         open_brand(simulator, name, seed, monkeypatch)
         for seed, name in ((3, "north"), (4, "south"))
     ]
-    env = {
-        **os.environ,
-        "WHOLESYNC_DATABASE_URL": database_url,
-        "WHOLESYNC_QUEUE_URL": redis_url,
-        "WHOLESYNC_QUEUE_NAME": redis_prefix,
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
-    init = subprocess.run([*WHOLESYNC, "init"], env=env, capture_output=True, text=True)
-    assert init.returncode == 0, init.stdout + init.stderr
-    runtime = Runtime(database_url, redis_url, name=redis_prefix)
+    env, runtime = distributed(database_url, redis_url, redis_prefix)
     with runtime.sessions.begin() as session:
         for brand in brands:
             brand.tenant_id = add_tenant(

@@ -1,14 +1,15 @@
 """The demo's busy merchant: while the integration center serves, someone keeps working in the
 simulated store through its control API (``/__sim/``), as a merchant and shoppers would in
 Shopify: prices change, stock is received and counted, online orders come in. Each action
-makes the store send webhooks, so the hub and its dashboard keep moving."""
+makes the store send webhooks, so the hub and its dashboard keep moving. The soak test
+(tests/soak) adds retitling, archiving and customer edits to the demo's round of actions."""
 
 from __future__ import annotations
 
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import cycle
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 
 PRODUCT_EDIT, STOCK_CHANGE, ONLINE_ORDER = "product edit", "stock change", "online order"
+TITLE_EDIT, STATUS_CHANGE, CUSTOMER_EDIT = "title edit", "status change", "customer edit"
 # Stock moves most often; every kind comes within the first three actions.
 ROUNDS = (STOCK_CHANGE, PRODUCT_EDIT, ONLINE_ORDER, STOCK_CHANGE, PRODUCT_EDIT, STOCK_CHANGE)
 # Address fields an online checkout takes from a customer's address as the simulator lists it.
@@ -29,7 +31,7 @@ class BusyMerchant:
     """Acts on one simulated shop every ``every`` seconds from a thread of its own, on the
     products and customers tagged ``tag`` (those the hub syncs). ``report(kind, what)`` hears
     of each action; ``done`` counts them by kind, ``refused`` counts what the store refused
-    (an online order for stock that just sold out)."""
+    (an online order for stock that just sold out). ``rounds`` is the cycle of action kinds."""
 
     def __init__(
         self,
@@ -39,8 +41,10 @@ class BusyMerchant:
         tag: str = "wholesync",
         seed: int = 7,
         report: Callable[[str, str], None] | None = None,
+        rounds: Sequence[str] = ROUNDS,
     ) -> None:
         self.every = every
+        self.rounds = tuple(rounds)
         self.report = report or (lambda kind, what: None)
         self.done: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
@@ -71,6 +75,9 @@ class BusyMerchant:
             PRODUCT_EDIT: self._edit_price,
             STOCK_CHANGE: self._change_stock,
             ONLINE_ORDER: self._place_order,
+            TITLE_EDIT: self._retitle,
+            STATUS_CHANGE: self._toggle_status,
+            CUSTOMER_EDIT: self._rename_customer,
         }[kind]
         try:
             what = action()
@@ -82,7 +89,7 @@ class BusyMerchant:
         self.report(kind, what)
 
     def _run(self) -> None:
-        for kind in cycle(ROUNDS):
+        for kind in cycle(self.rounds):
             if self._stop.wait(self.every):
                 return
             try:
@@ -101,6 +108,30 @@ class BusyMerchant:
         for variant in product["variants"]:
             variant["price"] = f"{new:.2f}"
         return f"{product['title']}: price {old:.2f} -> {new:.2f}"
+
+    def _retitle(self) -> str:
+        """The merchant renames a product (a numbered edition, so each title is new)."""
+        product = self._rng.choice(self._products)
+        old = product["title"]
+        new = f"{old.split(' (edit ')[0]} (edit {sum(self.done.values()) + 1})"
+        self._post(f"/products/{product['id'].rsplit('/', 1)[1]}", {"title": new})
+        product["title"] = new
+        return f"{old} -> {new}"
+
+    def _toggle_status(self) -> str:
+        """The merchant archives an active product, or brings an archived one back."""
+        product = self._rng.choice(self._products)
+        new = "ACTIVE" if product["status"] == "ARCHIVED" else "ARCHIVED"
+        self._post(f"/products/{product['id'].rsplit('/', 1)[1]}", {"status": new})
+        product["status"] = new
+        return f"{product['title']}: {new.lower()}"
+
+    def _rename_customer(self) -> str:
+        """A buyer's contact changes: the customer gets a new first name."""
+        customer = self._rng.choice(self._customers)
+        new = f"Contact{sum(self.done.values()) + 1}"
+        self._post(f"/customers/{customer['id']}", {"firstName": new})
+        return f"{customer['displayName']}: first name {new}"
 
     def _change_stock(self) -> str:
         """A delivery received (most often) or a stock count that finds a few items short."""

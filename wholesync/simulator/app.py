@@ -74,8 +74,10 @@ async def graphql(request: Request) -> Response:
     if shop is None or not shop.token_valid(token):
         return _json(INVALID_TOKEN, 401)
     faults = shop.faults
+    shop.fault_counts["calls"] += 1
     delay = faults.latency
     if faults.roll(faults.latency_spike_rate, sim.rng):
+        shop.fault_counts["latency_spikes"] += 1
         delay += faults.latency_spike
     if delay:
         await asyncio.sleep(delay)

@@ -33,6 +33,13 @@ class ControlError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+# What ``faults_struck`` counts: answers 5xx, connections reset before the call ran, responses
+# lost after it ran, calls slowed by a spike, queries forced THROTTLED, and webhook deliveries
+# dropped, sent twice, or held back to arrive after a later one.
+FAULT_KINDS = (
+    *("errors", "resets", "lost_responses", "latency_spikes", "throttled"),
+    *("webhooks_dropped", "webhooks_duplicated", "webhooks_held_back"),
+)
 Action = Callable[[Context, dict[str, str], dict[str, Any]], Any]
 
 
@@ -132,9 +139,8 @@ def shop_summary(shop: Shop) -> dict[str, Any]:
             "locations": len(shop.locations),
             "orders": len(shop.orders),
         },
-        "faults_struck": {
-            name: shop.fault_counts[name] for name in ("errors", "resets", "lost_responses")
-        },
+        "api_calls": shop.fault_counts["calls"],
+        "faults_struck": {name: shop.fault_counts[name] for name in FAULT_KINDS},
     }
 
 

@@ -152,6 +152,7 @@ def run(context: Context, body: Any) -> dict[str, Any]:
         if requested > errors.MAX_QUERY_COST:
             return errors.max_cost_exceeded(requested)
         if shop.faults.force_throttle:
+            shop.fault_counts["throttled"] += 1
             shop.bucket.drain()
         if not shop.bucket.try_take(requested):
             return errors.throttled(requested, shop.bucket.status())

@@ -118,14 +118,17 @@ class Dispatcher:
             body = orjson.dumps(include_fields(payload, subscription.get("includeFields") or []))
             # A duplicate is the same event sent again: same event id, its own webhook id.
             copies = 2 if faults.roll(faults.webhook_duplicate_rate, self.rng) else 1
+            shop.fault_counts["webhooks_duplicated"] += copies - 1
             for copy in range(copies):
                 delivery = self._delivery(shop, topic, subscription, body, event_id, triggered_at)
                 delivery.log["duplicate"] = copy > 0
                 if faults.roll(faults.webhook_drop_rate, self.rng):
+                    shop.fault_counts["webhooks_dropped"] += 1
                     delivery.log["status"] = "dropped"
                     continue
                 delivery.delay = faults.webhook_delay
                 delivery.hold = faults.roll(faults.webhook_reorder_rate, self.rng)
+                shop.fault_counts["webhooks_held_back"] += delivery.hold
                 asyncio.run_coroutine_threadsafe(
                     self._dispatch(shop.handle, delivery), self._ensure_loop()
                 )
