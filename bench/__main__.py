@@ -4,6 +4,7 @@ table of every result there to bench/README.md."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -42,8 +43,11 @@ def main(argv: list[str]) -> int:
         return 2
     summary.RESULTS.mkdir(exist_ok=True)
     for name in argv or list(BENCHMARKS):
+        load_before = os.getloadavg()[0]
         result = BENCHMARKS[name]()
         result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        # Other work on the machine distorts timings; the 1-minute load says how much there was.
+        result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         path = summary.RESULTS / f"{name}.json"
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"{name}: {json.dumps(result['summary'])}")

@@ -106,7 +106,9 @@ ROWS: dict[str, Row] = {
         ),
         lambda r: (
             f"min(4 workers, {r['cores']} cores / cores busy with 1 worker) "
-            f"= {r['summary']['cpu_bound_speed_up']}x"
+            f"= {r['summary']['cpu_bound_speed_up']}x (set by the "
+            f"{r['summary']['bound_set_by']}; 1 worker kept "
+            f"{r['summary']['cores_busy_1_worker']} cores busy)"
         ),
         lambda r: f"{r['summary']['ratio_to_bound']} of the bound",
         _none,
@@ -173,7 +175,8 @@ def _intake_met(summary: dict[str, Any]) -> bool:
 
 def _smaller_rss(result: dict[str, Any]) -> str:
     smaller = result["sizes"][0]
-    return f"{smaller['peak_rss_mb']} MB at {smaller['variants']:,}"
+    per_variant = result["summary"]["peak_rss_kb_per_added_variant"]
+    return f"{smaller['peak_rss_mb']} MB at {smaller['variants']:,}; +{per_variant} KB a variant"
 
 
 def machine() -> str:
@@ -202,7 +205,9 @@ def _proc_field(path: str, name: str) -> str | None:
 def measured_on(path: Path, result: dict[str, Any]) -> str:
     """When the result was measured: recorded in it, else the date git last committed it."""
     if "measured_at" in result:
-        return str(result["measured_at"])[:10]
+        load = result.get("load_average")
+        during = f" (load {load[0]} to {load[1]})" if load else ""
+        return str(result["measured_at"])[:10] + during
     committed = subprocess.run(
         ["git", "log", "-1", "--format=%cs", "--", path.name],
         cwd=path.parent,

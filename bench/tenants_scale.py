@@ -9,7 +9,8 @@ each timed drain, and each drain has a queue of its own.
 
 The ideal speed-up is 4x (four workers). Work that keeps the CPU busy cannot go faster than
 the cores allow, so the bound quoted is min(4, cores / cores kept busy by one worker's run);
-the CPU time of the worker processes and of the simulator is measured during each drain.
+the CPU time of the worker processes, the simulator (a ``wholesync simulator`` process) and
+the database backends is measured during each drain.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 
 import httpx
 import redis
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bench.outbound import full_bucket
 from bench.postgres import scratch_databases
@@ -40,7 +41,7 @@ from wholesync.hub.db import init_db, session_factory
 from wholesync.hub.models.types import utcnow
 from wholesync.runtime.models import Job, JobStatus
 from wholesync.runtime.service import Runtime
-from wholesync.simulator.server import RunningSimulator, start_in_thread
+from wholesync.simulator.server import free_port
 from wholesync.sync.registry import FLOW_SPECS
 from wholesync.sync.tenants import add_tenant
 
@@ -55,10 +56,18 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
+class Simulator:
+    """A simulator process: where it serves, and its pid."""
+
+    url: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class Fleet:
     """The simulated shops, the hub whose tenants sync them, and the workers' environment."""
 
-    sim: RunningSimulator
+    sim: Simulator
     database_url: str
     handles: list[str]
     tenant_ids: list[int]
@@ -67,21 +76,49 @@ class Fleet:
 
 
 def run(tenants: int = TENANTS, counts: dict[str, int] = COUNTS) -> dict[str, Any]:
-    sim = start_in_thread(seed=1)
-    try:
-        with scratch_databases() as database, tempfile.TemporaryDirectory() as logs:
-            fleet = open_fleet(sim, database("tenants"), tenants, counts, Path(logs))
-            initial = drain(fleet, max(WORKERS))
-            # Alternated, so that a slow spell on the machine does not favour one side.
-            drains = [drain(fleet, workers) for _ in range(ROUNDS) for workers in WORKERS]
-    finally:
-        sim.stop()
+    with (
+        scratch_databases() as database,
+        tempfile.TemporaryDirectory() as folder,
+        simulator(Path(folder)) as sim,
+    ):
+        fleet = open_fleet(sim, database("tenants"), tenants, counts, Path(folder))
+        initial = drain(fleet, max(WORKERS))
+        # Alternated, so that a slow spell on the machine does not favour one side.
+        drains = [drain(fleet, workers) for _ in range(ROUNDS) for workers in WORKERS]
     return summarise(tenants, counts, initial, drains)
 
 
-def open_fleet(
-    sim: RunningSimulator, url: str, tenants: int, counts: dict[str, int], logs: Path
-) -> Fleet:
+@contextmanager
+def simulator(logs: Path) -> Iterator[Simulator]:
+    """``wholesync simulator`` in a process of its own (its CPU time is then its own)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [*WHOLESYNC, "simulator", "--port", str(port), "--shop", "bench-idle"]
+    with (logs / "simulator.log").open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--products", "0", "--customers", "0", "--locations", "1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(f"{url}/__sim/shops/bench-idle"):
+            assert process.poll() is None, (logs / "simulator.log").read_text()
+            assert time.monotonic() < deadline, "the simulator did not start"
+            time.sleep(0.1)
+        yield Simulator(url, process.pid)
+    finally:
+        stop([process])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def open_fleet(sim: Simulator, url: str, tenants: int, counts: dict[str, int], logs: Path) -> Fleet:
     """``tenants`` shops of ``counts`` on the standard plan, and a tenant in the hub for each."""
     tag = f"{os.getpid()}-{secrets.token_hex(3)}"
     env = {**os.environ, "WHOLESYNC_DATABASE_URL": url, "WHOLESYNC_QUEUE_URL": REDIS_URL}
@@ -121,14 +158,16 @@ def drain(fleet: Fleet, workers: int) -> dict[str, Any]:
     try:
         with started_workers(fleet, queue, workers) as pids:
             cpu_before = [cpu_seconds(pid) for pid in pids]
-            own_before = time.process_time()
+            sim_before = cpu_seconds(fleet.sim.pid)
             backends_before = backend_cpu(runtime)
+            idle_before = idle_seconds()
             requested_at = utcnow()
             ids = request_reconciles(runtime, fleet.tenant_ids)
             jobs = finished(runtime, ids)
-            own_cpu = time.process_time() - own_before
+            sim_cpu = cpu_seconds(fleet.sim.pid) - sim_before
             worker_cpu = sum(cpu_seconds(pid) for pid in pids) - sum(cpu_before)
             backends = backend_cpu(runtime)
+            idle = idle_seconds() - idle_before
     finally:
         runtime.close()
         forget_queue(queue)
@@ -136,17 +175,18 @@ def drain(fleet: Fleet, workers: int) -> dict[str, Any]:
     assert not failed, failed
     wall = (last_finish(jobs) - requested_at).total_seconds()
     database_cpu = sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends.items())
-    cpu = worker_cpu + own_cpu + database_cpu
+    cpu = worker_cpu + sim_cpu + database_cpu
     running = sum(job_seconds(job) for job in jobs)
     return {
         "workers": workers,
         "jobs": len(jobs),
         "wall_seconds": round(wall, 3),
         "worker_cpu_seconds": round(worker_cpu, 2),
-        # The simulator serves from a thread of this process, which otherwise only polls.
-        "simulator_cpu_seconds": round(own_cpu, 2),
+        "simulator_cpu_seconds": round(sim_cpu, 2),
         "database_cpu_seconds": round(database_cpu, 2),
         "cores_busy": round(cpu / wall, 2),
+        # Idle across the whole machine (other work included): near 0, the CPU was the limit.
+        "cores_idle": round(idle / wall, 2),
         "mean_job_seconds": round(running / len(jobs), 3),
         # How many jobs ran at once on average: at most the number of workers.
         "mean_jobs_running": round(running / wall, 2),
@@ -165,14 +205,15 @@ def request_reconciles(runtime: Runtime, tenant_ids: list[int]) -> set[int]:
 
 
 def finished(runtime: Runtime, ids: set[int], timeout: float = 1_800) -> list[Job]:
-    """The jobs ``ids`` once every one of them has finished."""
+    """The jobs ``ids`` once every one of them has finished (polled with a cheap count)."""
     deadline = time.monotonic() + timeout
-    while True:
-        jobs = [job for job in runtime.jobs(limit=10_000) if job.id in ids]
-        if len(jobs) == len(ids) and all(job.status in DONE for job in jobs):
-            return jobs
-        assert time.monotonic() < deadline, "the jobs did not finish in time"
-        time.sleep(0.2)
+    mine = Job.id.in_(ids)
+    with runtime.sessions() as session:
+        while session.scalar(select(func.count()).where(mine, Job.status.not_in(DONE))):
+            session.rollback()  # a fresh snapshot each time
+            assert time.monotonic() < deadline, "the jobs did not finish in time"
+            time.sleep(0.1)
+        return list(session.scalars(select(Job).where(mine)))
 
 
 def job_seconds(job: Job) -> float:
@@ -207,20 +248,31 @@ def started_workers(fleet: Fleet, queue: str, count: int) -> Iterator[list[int]]
                 time.sleep(0.1)
         yield [process.pid for process in processes]
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (workers finish their job), then kill what is still running after a minute."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of process ``pid`` so far (fields 14 and 15 of its stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def idle_seconds() -> float:
+    """Idle (and I/O wait) time of all the machine's cores so far, from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / TICKS
 
 
 def backend_cpu(runtime: Runtime) -> dict[int, float]:
@@ -261,7 +313,8 @@ def summarise(
     cores = os.cpu_count() or 1
     ideal = max(WORKERS) / min(WORKERS)
     # One worker's run kept this many cores busy; the same CPU work cannot be spread on more.
-    cpu_bound = min(ideal, cores / max(one["cores_busy"], 1e-9))
+    by_cores = cores / max(one["cores_busy"], 1e-9)
+    cpu_bound = min(ideal, by_cores)
     speed_up = one["wall_seconds"] / many["wall_seconds"]
     return {
         "benchmark": "tenants_scale",
@@ -280,6 +333,10 @@ def summarise(
             "speed_up": round(speed_up, 2),
             "ideal_speed_up": ideal,
             "cpu_bound_speed_up": round(cpu_bound, 2),
+            # "workers": one worker left cores idle (it mostly waited on shops and the
+            # database), so four can at best go four times as fast; "cores": it did not.
+            "bound_set_by": "workers" if ideal <= by_cores else "cores",
+            "cores_busy_1_worker": one["cores_busy"],
             "ratio_to_bound": round(speed_up / cpu_bound, 2),
         },
     }
