@@ -1,6 +1,7 @@
 """The fault soak: two tenants, ``wholesync serve`` and two workers on PostgreSQL and Redis, a
 busy merchant and wholesale buyers at each shop, and every fault on for
-``WHOLESYNC_SOAK_SECONDS`` (150 here, 600 under ``make soak``). Afterwards each hub equals its
+``WHOLESYNC_SOAK_SECONDS`` (150 here, 600 under ``make soak``), a worker killed every
+``WHOLESYNC_SOAK_KILL_EVERY`` seconds (30). Afterwards each hub equals its
 shop in every flow, every approved order is exactly one Shopify order, and no run record is
 lost. The report of counts goes to ``WHOLESYNC_SOAK_REPORT`` (``make soak``:
 bench/results/soak.json), else to soak.json in the test's temporary directory."""
@@ -25,6 +26,7 @@ from wholesync.simulator.server import RunningSimulator
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 SECONDS = float(os.environ.get("WHOLESYNC_SOAK_SECONDS", "150"))
+KILL_EVERY = float(os.environ.get("WHOLESYNC_SOAK_KILL_EVERY", "30"))
 PRODUCTS = 40  # per shop
 
 
@@ -53,7 +55,7 @@ def test_the_hub_equals_the_shops_after_a_soak_under_every_fault(
     soak: Soak, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    chaos = Chaos(soak, SECONDS)
+    chaos = Chaos(soak, SECONDS, KILL_EVERY)
     chaos.run()
     for process in soak.workers:
         assert process.poll() is None, "a restarted worker died"

@@ -25,8 +25,12 @@ from wholesync.runtime.models import WAITING, Job, JobStatus, RunLease
 # The flow of a job that drains a tenant's webhook inbox.
 WEBHOOKS = "webhooks"
 # A waiting job nobody touched for this long has lost its queue task (the queue was wiped,
-# or the process died between writing the job and enqueueing it); it is enqueued again.
-ORPHANED_AFTER = timedelta(minutes=10)
+# the process died between writing the job and enqueueing it, or a worker was killed between
+# taking the task off the queue, which has no acknowledgement, and claiming the job); it is
+# enqueued again. Until then every request of its (tenant, flow) joins it, webhooks and order
+# exports included, so this is short: a task that was not lost after all then finds the job
+# claimed or done and does nothing, and the run lease keeps two runs apart anyway.
+ORPHANED_AFTER = timedelta(minutes=1)
 _JOIN_ATTEMPTS = 3
 
 
