@@ -32,6 +32,7 @@ FAULTS = {
     "latency_spike_rate": 0.03,
     "latency_spike": 2.0,
     "reset_rate": 0.03,
+    "lost_response_rate": 0.02,  # resets after the call ran: a write Wholesync never hears of
     "webhook_drop_rate": 0.20,
     "webhook_duplicate_rate": 0.30,
     "webhook_reorder_rate": 0.30,
