@@ -8,17 +8,24 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from wholesync import logs
 
 
 @pytest.fixture
 def configured() -> Iterator[None]:
+    """Logging as the service configures it, and no fields left bound by earlier tests' runs;
+    both put back afterwards."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    bound = get_contextvars()
+    clear_contextvars()
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    clear_contextvars()
+    bind_contextvars(**bound)
 
 
 def _lines(err: str) -> list[dict[str, object]]:
