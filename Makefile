@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/wholesync demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check wholesync tests bench
