@@ -243,6 +243,31 @@ def _run_records(soak: Soak) -> list[str]:
     return diff
 
 
+def order_counts(soak: Soak) -> dict[str, dict[str, int]]:
+    """Per brand: the shop's online orders and the wholesale orders exported to it (orders
+    carrying an export key), and the hub's imported and exported orders."""
+    counts = {}
+    for brand in soak.brands:
+        shop = Counter(
+            "exported" if export_key(o) else "online" for o in soak.control(brand, "GET", "/orders")
+        )
+        with soak.runtime.sessions() as session:
+            hub = dict(
+                session.execute(
+                    select(Order.origin, func.count())
+                    .where(Order.tenant_id == brand.tenant_id, Order.shopify_order_gid.is_not(None))
+                    .group_by(Order.origin)
+                ).all()
+            )
+        counts[brand.name] = {
+            "shop_online_orders": shop["online"],
+            "hub_online_orders_imported": hub.get(OrderOrigin.SHOPIFY, 0),
+            "shop_wholesale_orders": shop["exported"],
+            "hub_orders_exported": hub.get(OrderOrigin.HUB, 0),
+        }
+    return counts
+
+
 def run_counts(soak: Soak) -> dict[str, Any]:
     """Runs by flow and status, the runs closed as WORKER_LOST, and the jobs by status."""
     with soak.runtime.sessions() as session:

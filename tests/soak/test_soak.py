@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.soak.chaos import FAULTS, THROTTLE_EVERY, THROTTLE_FOR, Chaos
-from tests.soak.checks import compare, converge, run_counts
+from tests.soak.checks import compare, converge, order_counts, run_counts
 from tests.soak.deployment import Soak, deployed
-from tests.web.harness import eventually
 from wholesync.simulator.server import RunningSimulator
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -72,6 +71,7 @@ def test_the_hub_equals_the_shops_after_a_soak_under_every_fault(
         "faults": {**FAULTS, "throttle_burst": f"{THROTTLE_FOR:g} s every {THROTTLE_EVERY:g} s"},
         **chaos.report(),
         "orders_approved": len(approved),
+        "orders": order_counts(soak),
         **run_counts(soak),
         "comparisons": results,
     }
@@ -83,4 +83,4 @@ def test_the_hub_equals_the_shops_after_a_soak_under_every_fault(
     assert {name: r for name, r in results.items() if r["differences"]} == {}
     assert report["worker_kills"] >= math.ceil(SECONDS / chaos.kill_every) - 1
     assert approved and all(report["merchant_actions"].values())
-    eventually(lambda: all(p.poll() is None for p in soak.processes()), 1, "the services up")
+    assert [p.args for p in soak.processes() if p.poll() is not None] == [], "a service died"
