@@ -150,7 +150,25 @@ ROWS: dict[str, Row] = {
         lambda r: f"{r['summary']['wall_over_bound']}x the bound",
         lambda r: f"≤ {r['summary']['target']}x ({_met(r['summary']['met'])})",
     ),
+    "soak": Row(
+        "Fault soak: 2 tenants, serve + 2 workers, PostgreSQL and Redis (`make soak`)",
+        lambda r: (
+            f"{r['soak_seconds']:,.0f} s, {r['worker_kills']} worker kills, "
+            f"{r['orders_approved']:,} orders approved, {_faults(r):,} faults struck"
+        ),
+        lambda r: f"{len(r['comparisons'])} hub-versus-shop comparisons",
+        lambda r: f"{sum(c['differences'] for c in r['comparisons'].values())} differences",
+        lambda r: f"0 differences ({_met(_soak_clean(r))})",
+    ),
 }
+
+
+def _faults(result: dict[str, Any]) -> int:
+    return sum(sum(kinds.values()) for kinds in result["faults_struck"].values())
+
+
+def _soak_clean(result: dict[str, Any]) -> bool:
+    return all(c["differences"] == 0 for c in result["comparisons"].values())
 
 
 def _import_targets(summary: dict[str, Any]) -> str:
