@@ -1,4 +1,4 @@
-"""/healthz, /readyz and /metrics of the web app."""
+"""/healthz, /readyz and /metrics of the web app, and the security headers on every answer."""
 
 from __future__ import annotations
 
@@ -78,3 +78,21 @@ def test_metrics_report_runs_records_queue_and_webhooks(hub: Hub) -> None:
     assert _value(text, "wholesync_webhooks_total", status="received") == 1
     assert _value(text, "wholesync_webhook_lag_seconds") >= 0
     assert "wholesync_shopify_throttle_waits_total" in text
+
+
+def test_every_answer_carries_the_security_headers(hub: Hub) -> None:
+    answers = [
+        httpx.get(f"{hub.url}/healthz"),
+        httpx.get(f"{hub.url}/api/v1/orders"),  # 401: no key
+        httpx.post(f"{hub.url}/webhooks/shopify", content=b"{}"),  # refused by the intake
+    ]
+    with hub.client() as client:
+        answers.append(client.get("/orders"))
+    for response in answers:
+        assert response.headers["x-content-type-options"] == "nosniff", response.url
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    # The integration center's own, stricter policy is kept.
+    page = httpx.get(f"{hub.url}/login")
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert "script-src 'self'" in page.headers["content-security-policy"]

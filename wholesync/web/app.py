@@ -14,6 +14,7 @@ from wholesync.runtime.inbox import DRAIN_FLOW
 from wholesync.web import metrics, webhooks
 from wholesync.web.api import PREFIX, create_api
 from wholesync.web.api.errors import http_error
+from wholesync.web.headers import SecurityHeaders
 from wholesync.web.health import healthz, readyz
 from wholesync.web.intake import InboxWriter
 from wholesync.web.problems import unexpected
@@ -51,6 +52,7 @@ def create_app(
     app.add_middleware(
         webhooks.WebhookIntake, shops=shops, writer=writer, max_body_bytes=max_body_bytes
     )
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so the intake's answers too
     app.state.runtime = runtime
     app.add_api_route("/healthz", healthz, methods=["GET"])
     app.add_api_route("/readyz", readyz, methods=["GET"])
