@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
 from tests.test_cli_apikeys import cli, run
-from wholesync.hub.db import session_factory
-from wholesync.hub.models import User
+from wholesync.hub.db import make_engine, session_factory, writer_sessions
+from wholesync.hub.models import LoginFailure, User
 from wholesync.hub.models.types import utcnow
 from wholesync.hub.users import authenticate
 
@@ -73,3 +74,30 @@ def test_the_same_email_twice_is_refused(cli: CliRunner) -> None:
     assert run(cli, "users", "create", "c@acme.example", "--tenant", "acme").exit_code == 0
     again = run(cli, "users", "create", "C@acme.example", "--tenant", "other")
     assert again.exit_code == 2 and "USER_EXISTS" in again.output
+
+
+def test_commands_write_beside_a_server_writing_the_same_sqlite_file(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """A command's read-then-write transaction must not fail with "database is locked" when
+    another process (``wholesync serve``, a worker) commits between its read and its write."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    writes = writer_sessions(engine)
+    stop = threading.Event()
+
+    def server() -> None:
+        while not stop.is_set():
+            with writes.begin() as session:
+                session.add(LoginFailure(email="probe@acme.example", address="127.0.0.1"))
+
+    thread = threading.Thread(target=server, daemon=True)
+    thread.start()
+    try:
+        results = [
+            run(cli, "users", "create", f"u{n}@acme.example", "--tenant", "acme") for n in range(15)
+        ]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        engine.dispose()
+    assert [r.exit_code for r in results] == [0] * 15, [r.output for r in results]

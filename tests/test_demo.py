@@ -104,6 +104,7 @@ class Output:
     """The lines a running process prints, collected from a thread."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
         self.lines: list[str] = []
         assert process.stdout is not None
         stream = process.stdout
@@ -120,9 +121,15 @@ class Output:
         def seen() -> bool:
             match = re.search(pattern, self.text, re.MULTILINE)
             found.extend([match] if match else [])
+            if match is None and self.process.poll() is not None:
+                self.thread.join(timeout=10)
+                raise AssertionError(f"the demo exited before {pattern!r}:\n{self.text}")
             return match is not None
 
-        eventually(seen, timeout, f"{pattern!r} in the demo's output")
+        try:
+            eventually(seen, timeout, f"{pattern!r} in the demo's output")
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}; it printed:\n{self.text}") from None
         return found[0]
 
     def actions(self, pattern: str) -> list[tuple[str, ...]]:

@@ -13,7 +13,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from wholesync.hub.db import check_schema, make_engine, session_factory
+from wholesync.hub.db import check_schema, make_engine, writer_sessions
 from wholesync.hub.errors import HubError
 from wholesync.settings import Settings
 from wholesync.sync.tenants import TenantError
@@ -46,10 +46,13 @@ def open_engine() -> Engine:
 
 @contextmanager
 def session_scope() -> Iterator[sessionmaker[Session]]:
-    """Sessions on the configured database; configuration errors exit with their code."""
+    """Sessions on the configured database; configuration errors exit with their code.
+
+    A command may run beside ``wholesync serve`` and workers writing the same SQLite file,
+    so its transactions take the write lock at BEGIN (see ``writer_sessions``)."""
     engine = open_engine()
     try:
-        yield session_factory(engine)
+        yield writer_sessions(engine)
     except TenantError as exc:
         fail(exc.code, exc.message)
     except HubError as exc:

@@ -29,7 +29,6 @@ from wholesync.commands.common import (
     print_json,
     session_scope,
 )
-from wholesync.hub.db import writer_sessions
 from wholesync.runtime.leases import LeaseManager
 from wholesync.settings import Settings
 from wholesync.sync.flows import Flow, run_for_tenant, runnable
@@ -107,15 +106,13 @@ def _leased_runs(
         yield from run_for_tenant(sessions, tenant, specs, **options)
         return
     leases = LeaseManager(sessions, ttl=Settings().lease_ttl_seconds)
-    # The lease is renewed from another thread while the run writes.
-    run_sessions = writer_sessions(sessions.kw["bind"])
     holder = f"cli:{socket.gethostname()}:{os.getpid()}"
     with sessions() as session:
         tenant_id = get_tenant(session, tenant).id
     for spec in specs:
         with leases.held(tenant_id, spec.name, holder) as held:
             if held:
-                yield from run_for_tenant(run_sessions, tenant, [spec], **options)
+                yield from run_for_tenant(sessions, tenant, [spec], **options)
                 continue
         busy.append(spec.name)
         errors.print(

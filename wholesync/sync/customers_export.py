@@ -26,7 +26,7 @@ from wholesync.shopify import ShopifyClient
 from wholesync.shopify.errors import UnavailableError
 from wholesync.sync.errors import render
 from wholesync.sync.fetch_orders_export import find_customers
-from wholesync.sync.flows import OutboundFlow, run_recorded
+from wholesync.sync.flows import OutboundFlow, in_batches, run_recorded
 from wholesync.sync.load_customers_export import ENTITY, mark_pushed, send_customer
 from wholesync.sync.map_customers_export import customer_input, customer_label
 from wholesync.sync.map_orders_export import Problem, as_diff
@@ -230,12 +230,7 @@ def export_customers(
     pusher = Pusher(session, tenant, tenant_settings(tenant), client, recorder, preview, clock)
 
     def work() -> None:
-        ids = pusher.select(customer_ids)
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            pusher.batch(chunk)
-            if on_progress is not None:
-                on_progress(len(chunk))
+        in_batches(pusher.select(customer_ids), BATCH, pusher.batch, on_progress)
 
     return run_recorded(session, recorder, client, work)
 

@@ -68,6 +68,7 @@ class Flow(Protocol):
 
 
 F = TypeVar("F", bound=Flow)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,23 @@ def wanted_gids(gids: Iterable[str | int], kind: str) -> list[str]:
             )
         found.setdefault(gid)
     return list(found)
+
+
+def in_batches(
+    ids: Sequence[int],
+    size: int,
+    handle: Callable[[Sequence[int]], R],
+    on_progress: Callable[[int], None] | None = None,
+) -> list[R]:
+    """Hand ``ids`` to ``handle`` ``size`` at a time (each batch commits its own work), and
+    report each batch's length; what ``handle`` returned, batch by batch."""
+    handled: list[R] = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        handled.append(handle(chunk))
+        if on_progress is not None:
+            on_progress(len(chunk))
+    return handled
 
 
 def fetch_by_ids(

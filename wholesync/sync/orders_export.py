@@ -30,7 +30,7 @@ from wholesync.sync.fetch_orders_export import (
     find_location,
     find_variants,
 )
-from wholesync.sync.flows import OutboundFlow, run_recorded
+from wholesync.sync.flows import OutboundFlow, in_batches, run_recorded
 from wholesync.sync.load_orders_export import Writer
 from wholesync.sync.map_orders_export import (
     Location,
@@ -330,13 +330,8 @@ def export_orders(
     exporter = Exporter(session, tenant, client, writer, clock)
 
     def work() -> None:
-        ids = exporter.select(order_ids)
-        waiting: list[Deferred] = []
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            waiting += exporter.batch(chunk)
-            if on_progress is not None:
-                on_progress(len(chunk))
+        batches = in_batches(exporter.select(order_ids), BATCH, exporter.batch, on_progress)
+        waiting: list[Deferred] = [deferred for batch in batches for deferred in batch]
         while waiting:
             pause = (min(d.due for d in waiting) - clock()).total_seconds()
             if pause > 0:

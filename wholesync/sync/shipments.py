@@ -23,7 +23,7 @@ from wholesync.hub.models.types import utcnow
 from wholesync.hub.shipments import RETRIED_CODE, shopify_order_of
 from wholesync.shopify import ShopifyClient
 from wholesync.sync.errors import render
-from wholesync.sync.flows import OutboundFlow, fetch_by_ids, run_recorded
+from wholesync.sync.flows import OutboundFlow, fetch_by_ids, in_batches, run_recorded
 from wholesync.sync.load_shipments import Writer
 from wholesync.sync.map_orders_export import Problem
 from wholesync.sync.map_shipments import (
@@ -193,12 +193,7 @@ def ship(
     shipper = Shipper(session, tenant, client, writer)
 
     def work() -> None:
-        ids = shipper.select(shipment_ids)
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            shipper.batch(chunk)
-            if on_progress is not None:
-                on_progress(len(chunk))
+        in_batches(shipper.select(shipment_ids), BATCH, shipper.batch, on_progress)
 
     return run_recorded(session, recorder, client, work)
 
