@@ -3,6 +3,8 @@ sign-ins, cookies, redirects and security headers."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from tests.web.ui.conftest import ADMIN, OPERATOR, PASSWORD, UiHub, token_of
 from wholesync.hub.users import MAX_FAILURES_PER_EMAIL
 
@@ -89,3 +91,23 @@ def test_every_page_carries_the_security_headers(ui: UiHub) -> None:
         assert headers["x-frame-options"] == "DENY"
         assert headers["cache-control"] == "no-store"
     assert ui.client(ADMIN).get("/no-such-page").status_code == 404
+
+
+def test_assets_are_served_with_the_headers_but_no_session_lookup(ui: UiHub) -> None:
+    client = ui.client(ADMIN)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(ui.runtime.engine, "before_cursor_execute", seen)
+    try:
+        asset = client.get("/static/vendor/htmx.min.js")
+        page = client.get("/dashboard")
+    finally:
+        event.remove(ui.runtime.engine, "before_cursor_execute", seen)
+    assert asset.status_code == 200 and asset.headers["x-content-type-options"] == "nosniff"
+    assert "set-cookie" not in asset.headers
+    assert page.status_code == 200
+    lookups = [s for s in statements if "web_sessions" in s]
+    assert len(lookups) == 1, "the page looks its session up; the asset does not"

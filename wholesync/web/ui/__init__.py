@@ -37,7 +37,7 @@ from . import (
     settings_pages,
     settings_transfer,
 )
-from .guard import Guard
+from .guard import STATIC_PATH, Guard
 from .page import LoginRequired, PageError, render
 from .templating import TEMPLATES
 
@@ -72,7 +72,7 @@ def create_ui(runtime: Runtime) -> FastAPI:
     ui.state.runtime = runtime
     for module in PAGES:
         ui.include_router(module.router)
-    ui.mount("/static", StaticFiles(directory=STATIC), name="static")
+    ui.mount(STATIC_PATH.rstrip("/"), StaticFiles(directory=STATIC), name="static")
     ui.add_exception_handler(PageError, _page_error)
     ui.add_exception_handler(LoginRequired, _login_required)
     ui.add_exception_handler(HTTPException, _http_error)

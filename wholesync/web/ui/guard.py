@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 
-from wholesync.hub.users import viewer_for
+from wholesync.hub.users import Viewer, viewer_for
 
 from .page import render
 
@@ -34,6 +35,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 SESSION_COOKIE = "wholesync_session"
 LOGIN_CSRF_COOKIE = "wholesync_login_csrf"
 CSRF_FIELD = "csrf_token"
+STATIC_PATH = "/static/"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Settings imports are the largest forms; anything bigger is refused before it is parsed.
@@ -63,10 +65,11 @@ class Guard:
             await self.app(scope, receive, send)
             return
         cookies = _cookies(scope)
-        with self.runtime.sessions() as session:
-            viewer = viewer_for(session, cookies.get(SESSION_COOKIE))
+        # Assets are public and fetched with every page: no session lookup, no login cookie.
+        asset = scope["method"] in SAFE_METHODS and scope["path"].startswith(STATIC_PATH)
+        viewer = None if asset else await run_in_threadpool(self._viewer, cookies)
         login_csrf = cookies.get(LOGIN_CSRF_COOKIE)
-        fresh_login_csrf = login_csrf is None
+        fresh_login_csrf = login_csrf is None and not asset
         if login_csrf is None:
             login_csrf = secrets.token_urlsafe(32)
         state = scope.setdefault("state", {})
@@ -104,6 +107,11 @@ class Guard:
             )
             return
         await self.app(scope, replay, send_with_headers)
+
+    def _viewer(self, cookies: dict[str, str]) -> Viewer | None:
+        # A database round trip: run from the thread pool, off the event loop.
+        with self.runtime.sessions() as session:
+            return viewer_for(session, cookies.get(SESSION_COOKIE))
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
