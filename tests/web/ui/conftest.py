@@ -32,8 +32,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """For tests that stay on SQLite: use it as their ``database_url``."""
+def database_url(tmp_path: Path) -> str:
+    """The integration center tests run on SQLite; the API and flow tests cover PostgreSQL."""
     return f"sqlite:///{tmp_path / 'hub.db'}"
 
 

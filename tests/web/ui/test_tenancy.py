@@ -20,13 +20,6 @@ from tests.web.ui.conftest import ADMIN, UiHub
 from wholesync.hub.models import Customer, Product
 from wholesync.web.ui import PAGES
 
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    """Scoping is in the queries every dialect runs alike; SQLite keeps this long table quick."""
-    return sqlite_url
-
-
 Ids = dict[str, int]
 # Marks every row of the other tenant that a page could list.
 MARK = "Otherbrand"
