@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,14 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from wholesync.hub import errors
-from wholesync.hub.db import SQLITE_BEGIN, init_db, make_engine, session_factory
+from wholesync.hub.db import (
+    SQLITE_BEGIN,
+    init_db,
+    make_engine,
+    reader_sessions,
+    session_factory,
+    writer_sessions,
+)
 from wholesync.hub.errors import HubError
 from wholesync.hub.models import ExternalRef, Tenant
 
@@ -127,3 +135,25 @@ def test_naive_timestamps_are_refused(session: Session) -> None:
     )
     with pytest.raises(StatementError, match="naive datetime"):
         session.flush()
+
+
+def test_reader_sessions_on_a_writer_engine_leave_the_write_lock_free(tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    init_db(f"sqlite:///{path}").dispose()
+    engine = make_engine(f"sqlite:///{path}")
+    writers = writer_sessions(engine)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+
+    def other_writes() -> None:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+
+    with reader_sessions(writers.kw["bind"])() as reading:
+        reading.scalars(select(Tenant)).all()
+        other_writes()
+    with writers() as writing:
+        writing.scalars(select(Tenant)).all()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other_writes()
+    other.close()
+    engine.dispose()

@@ -29,6 +29,7 @@ from wholesync.commands.common import (
     print_json,
     session_scope,
 )
+from wholesync.hub.db import reader_sessions
 from wholesync.runtime.leases import LeaseManager
 from wholesync.settings import Settings
 from wholesync.sync.flows import Flow, run_for_tenant, runnable
@@ -103,7 +104,8 @@ def _leased_runs(
     FLOW_BUSY, added to ``busy`` and skipped. A preview writes nothing and needs no lease."""
     options: dict[str, Any] = {"full": full, "preview": preview, "on_progress": on_progress}
     if preview:
-        yield from run_for_tenant(sessions, tenant, specs, **options)
+        # A preview reads for as long as Shopify takes; it must not hold SQLite's write lock.
+        yield from run_for_tenant(reader_sessions(sessions.kw["bind"]), tenant, specs, **options)
         return
     leases = LeaseManager(sessions, ttl=Settings().lease_ttl_seconds)
     holder = f"cli:{socket.gethostname()}:{os.getpid()}"

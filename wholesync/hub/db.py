@@ -72,6 +72,12 @@ def writer_sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}))
 
 
+def reader_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for long work that only reads (previews), even on a ``writer_sessions`` engine:
+    on SQLite they never hold the write lock, so writers go on beside them."""
+    return session_factory(engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}))
+
+
 def init_db(url: str | URL = DEFAULT_DATABASE_URL) -> Engine:
     """Create or migrate the database at ``url`` to the newest schema; return its engine."""
     engine = make_engine(url)

@@ -35,9 +35,9 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 SESSION_COOKIE = "wholesync_session"
 LOGIN_CSRF_COOKIE = "wholesync_login_csrf"
 CSRF_FIELD = "csrf_token"
-STATIC_PATH = "/static/"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STATIC_PATH = "/static/"
 # Settings imports are the largest forms; anything bigger is refused before it is parsed.
 MAX_FORM_BYTES = 2_000_000
 
@@ -67,7 +67,9 @@ class Guard:
         cookies = _cookies(scope)
         # Assets are public and fetched with every page: no session lookup, no login cookie.
         asset = scope["method"] in SAFE_METHODS and scope["path"].startswith(STATIC_PATH)
-        viewer = None if asset else await run_in_threadpool(self._viewer, cookies)
+        viewer = (
+            None if asset else await run_in_threadpool(self._viewer, cookies.get(SESSION_COOKIE))
+        )
         login_csrf = cookies.get(LOGIN_CSRF_COOKIE)
         fresh_login_csrf = login_csrf is None and not asset
         if login_csrf is None:
@@ -108,10 +110,10 @@ class Guard:
             return
         await self.app(scope, replay, send_with_headers)
 
-    def _viewer(self, cookies: dict[str, str]) -> Viewer | None:
+    def _viewer(self, token: str | None) -> Viewer | None:
         # A database round trip: run from the thread pool, off the event loop.
         with self.runtime.sessions() as session:
-            return viewer_for(session, cookies.get(SESSION_COOKIE))
+            return viewer_for(session, token)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
